@@ -37,6 +37,7 @@ func (m *Master) frame(now time.Time, body []byte) {
 		m.foreignMaster(now, 0)
 	case twc.Unknown:
 		m.counters.UnknownCodes++
+		m.dirty = true
 		if !m.unknown[msg.Code()] {
 			m.unknown[msg.Code()] = true
 			m.log.Info("bus: unknown message code (logged once per code)", "code", msg.Code().String(), "body", body)
