@@ -2,6 +2,7 @@ package bus_test
 
 import (
 	"strings"
+	"sync"
 	"testing"
 	"testing/synctest"
 	"time"
@@ -60,12 +61,15 @@ func TestSecondMasterIsAFault(t *testing.T) {
 // again, which makes that charger pick a new ID; it is never linked as 7777.
 func TestIDConflictReannounces(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
+		var mu sync.Mutex // lr1 is written by the simulator's goroutine
 		var lr1 []time.Time
 		sim := twcsim.Config{
 			Chargers: []twcsim.ChargerConfig{charger(0x1839, twcsim.Profile453)},
 			OnMasterFrame: func(at time.Time, m twc.Message) {
 				if l, ok := m.(twc.MasterLinkReady); ok && !l.Second {
+					mu.Lock()
 					lr1 = append(lr1, at)
+					mu.Unlock()
 				}
 			},
 		}
@@ -77,11 +81,13 @@ func TestIDConflictReannounces(t *testing.T) {
 		_, _ = r.link.SimPort().Write(clash)
 		time.Sleep(5 * time.Second)
 		again := 0
+		mu.Lock()
 		for _, at := range lr1 {
 			if at.After(conflictAt) {
 				again++
 			}
 		}
+		mu.Unlock()
 		snap := r.master.Snapshot()
 		if again != 5 {
 			t.Errorf("%d link-ready 1 frames after the conflict, want a burst of 5", again)

@@ -95,10 +95,11 @@ func TestStopResponding(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		r := chargingRig(t, twcsim.ProfileV2, false, nil)
 		defer r.stop()
-		before := r.sim.Charger(0).Status().Heartbeats
 		if err := r.master.Stop(context.Background(), 0x1839, bus.StopSilence); err != nil {
 			t.Fatal(err)
 		}
+		time.Sleep(100 * time.Millisecond) // a heartbeat already on the wire still lands
+		before := r.sim.Charger(0).Status().Heartbeats
 		time.Sleep(45 * time.Second)
 		st := r.sim.Charger(0).Status()
 		if st.Heartbeats != before || st.Actual != 0 {
