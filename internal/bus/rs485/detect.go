@@ -116,6 +116,9 @@ func pick(adapters []Adapter) (Adapter, error) {
 	if len(adapters) > 0 {
 		return Adapter{}, fmt.Errorf("rs485: no supported USB–RS485 adapter found (found %s); plug in an FTDI, CH340/CH341 or CP210x adapter", list(adapters))
 	}
+	if driverlessPL2303() {
+		return Adapter{}, errors.New("rs485: a PL2303 USB adapter is plugged in but cannot be used: " + pl2303Note)
+	}
 	return Adapter{}, errors.New("rs485: no USB–RS485 adapter found; plug one in (FTDI, CH340/CH341 or CP210x)")
 }
 
