@@ -182,7 +182,9 @@ func (c *Charger) state(now time.Time) twc.State {
 		return twc.StateReady
 	case c.target() == 0:
 		return twc.StatePluggedIdle
-	case now.Sub(c.startedAt) < startingTime:
+	// startedAt is still zero when the offer arrived in this very heartbeat:
+	// advance has not yet run with it, so the car is only starting.
+	case c.startedAt.IsZero() || now.Sub(c.startedAt) < startingTime:
 		return twc.StateStarting
 	}
 	return twc.StateCharging

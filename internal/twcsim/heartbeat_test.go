@@ -172,7 +172,6 @@ func TestNoHeartbeatFor30sStopsCar(t *testing.T) {
 // the car is about to draw. The simulator says "charging" (01) with 0 A,
 // because state() reads startedAt before advance has set it.
 func TestFirstReplyAfterOfferIsStarting(t *testing.T) {
-	t.Skip("simulator bug: first reply after an offer is 01 with 0 A; see the report's patch to charger.go state()")
 	synctest.Test(t, func(t *testing.T) {
 		b := start(t, oneCharger(Profile453))
 		b.sim.Charger(0).PlugIn(teslaCar())

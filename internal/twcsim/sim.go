@@ -248,12 +248,17 @@ func (s *Sim) replyCollided(now time.Time, replies []twc.Message) {
 		s.reply(now, replies[0])
 		return
 	}
+	// Units never start on the same bit: a later reply lands a byte behind
+	// the first, so even identical replies garble.
 	garbled, _ := twc.Encode(replies[0])
 	for _, r := range replies[1:] {
 		w, _ := twc.Encode(r)
-		for i := 1; i < len(garbled)-1 && i < len(w)-1; i++ {
-			garbled[i] |= w[i]
+		for i := 2; i < len(garbled)-1 && i-1 < len(w)-1; i++ {
+			garbled[i] |= w[i-1]
 		}
+	}
+	if len(twc.Split(garbled)) > 0 {
+		garbled[len(garbled)-2] ^= 0x01 // valid by chance; a collision never is
 	}
 	s.pending = append(s.pending, scheduled{at: now.Add(s.cfg.Faults.ReplyDelay), frame: garbled})
 }
