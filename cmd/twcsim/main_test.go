@@ -6,42 +6,24 @@ import (
 	"context"
 	"io"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/creack/pty"
 
 	"github.com/twcmanager/twcmanager/internal/bus/rs485"
+	"github.com/twcmanager/twcmanager/internal/testutil"
 	"github.com/twcmanager/twcmanager/internal/twc"
 )
 
 const masterID twc.ID = 0x7777
 
-// syncBuffer collects the log while run writes to it.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
-}
-
 // startRun runs the command in the background and returns the pts path it
 // printed. Cancelling ctx must make run return nil on done.
-func startRun(t *testing.T, ctx context.Context, args ...string) (path string, done <-chan error, log *syncBuffer) {
+func startRun(t *testing.T, ctx context.Context, args ...string) (path string, done <-chan error, log *testutil.Buffer) {
 	t.Helper()
 	out, stdout := io.Pipe()
-	log = &syncBuffer{}
+	log = &testutil.Buffer{}
 	errc := make(chan error, 1)
 	go func() {
 		err := run(ctx, args, stdout, log)

@@ -1,7 +1,6 @@
 package bus_test
 
 import (
-	"bytes"
 	"context"
 	"io"
 	"log/slog"
@@ -9,30 +8,13 @@ import (
 	"testing"
 
 	"github.com/twcmanager/twcmanager/internal/bus"
+	"github.com/twcmanager/twcmanager/internal/testutil"
 	"github.com/twcmanager/twcmanager/internal/twc"
 	"github.com/twcmanager/twcmanager/internal/twcsim"
 )
 
 // A valid VIN (check digit X) for the simulated car.
 const testVIN = "1M8GDM9AXKP042788"
-
-// syncBuffer collects log output from several goroutines.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
-}
 
 func newLogger(w io.Writer) *slog.Logger {
 	return slog.New(slog.NewTextHandler(w, &slog.HandlerOptions{Level: slog.LevelInfo}))
@@ -48,14 +30,14 @@ type rig struct {
 	sim     *twcsim.Sim
 	master  *bus.Master
 	targets *bus.TargetTable
-	log     *syncBuffer
+	log     *testutil.Buffer
 	cancel  context.CancelFunc
 	done    sync.WaitGroup
 }
 
 func newRig(t *testing.T, simCfg twcsim.Config, cfg bus.Config) *rig {
 	t.Helper()
-	r := &rig{link: twcsim.NewLink(), targets: &bus.TargetTable{}, log: &syncBuffer{}}
+	r := &rig{link: twcsim.NewLink(), targets: &bus.TargetTable{}, log: &testutil.Buffer{}}
 	if cfg.Limits.PerCharger == 0 {
 		cfg.Limits = bus.Limits{PerCharger: 32, Shared: 64}
 	}

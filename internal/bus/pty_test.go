@@ -13,6 +13,7 @@ import (
 	"github.com/twcmanager/twcmanager/internal/bus"
 	"github.com/twcmanager/twcmanager/internal/bus/rs485"
 	"github.com/twcmanager/twcmanager/internal/clock"
+	"github.com/twcmanager/twcmanager/internal/testutil"
 	"github.com/twcmanager/twcmanager/internal/twc"
 	"github.com/twcmanager/twcmanager/internal/twcsim"
 )
@@ -40,7 +41,7 @@ func TestOverPseudoTerminal(t *testing.T) {
 	sim.Charger(0).PlugIn(twcsim.Car{VIN: testVIN, BatteryKWh: 75, SoC: 0.2, MaxAmps: 32})
 	targets := &bus.TargetTable{}
 	targets.Set(16, nil)
-	log := &syncBuffer{}
+	log := &testutil.Buffer{}
 	m := bus.New(bus.Config{Open: rs485.Opener(path), Clock: clk, Targets: targets,
 		Limits: bus.Limits{PerCharger: 32, Shared: 64}, Logger: newLogger(log)})
 
