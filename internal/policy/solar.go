@@ -96,6 +96,8 @@ func (e *Engine) serveRunning(on []*charger, availW, budgetW float64, floor bool
 		case got >= c.min:
 			c.target, c.reason = got, "surplus"
 			c.t.pendingStop = time.Time{}
+		case c.cap < c.min:
+			c.target, c.reason = 0, fmt.Sprintf("its limit %v is below its minimum %v", c.limit, c.min)
 		case floor:
 			c.target, c.reason = c.min, "minimum; surplus covers less"
 		case availW+flexW >= float64(c.min)*c.wpa:
