@@ -46,18 +46,10 @@ func wattsPerAmp(c Charger, e config.Electrical) float64 {
 	return volts * float64(phases)
 }
 
-// power is what charger c draws now: Σ Vᵢ·Iᵢ when it reports per-phase
-// currents, otherwise its actual current times wattsPerAmp.
+// power is what charger c draws now: its heartbeat current (fresh every
+// second) times the volts of the phases it draws on. The meter's own phase
+// currents are read only once a minute, so they give the shape, not the size.
 func power(c Charger, e config.Electrical) float64 {
-	if e.Measure {
-		var p float64
-		for i, a := range c.PhaseAmps {
-			p += float64(c.Volts[i]) * float64(a)
-		}
-		if p > 0 {
-			return p
-		}
-	}
 	return float64(c.Actual) * wattsPerAmp(c, e)
 }
 

@@ -23,6 +23,7 @@ type Inputs struct {
 // Charger is a charger as the policy needs it.
 type Charger struct {
 	ID          twc.ID
+	Protocol    twc.Protocol
 	Advertised  units.Amps // maximum from its link-ready
 	ProtocolMin units.Amps // 5 A (protocol 1) or 6 A
 	State       twc.State

@@ -9,6 +9,10 @@ import (
 	"github.com/twcmanager/twcmanager/internal/units"
 )
 
+// maxHeadroom bounds how far above the surplus an offer may go to make up
+// for a car drawing below its offer.
+const maxHeadroom = 1.0
+
 // available is the power the chargers may use: the surplus plus what the
 // chargers already draw, less the offsets. ok is false when the reading
 // cannot say.
@@ -87,7 +91,15 @@ func (e *Engine) serveRunning(on []*charger, availW, budgetW float64, floor bool
 			slots[i].cap = c.min
 		}
 	}
-	allocate(slots, units.Amps(math.Inf(1)), math.Min(availW, budgetW))
+	// A car draws a little below its offer (about 0.8 A). Offering that much
+	// more lets it take the whole surplus instead of leaving it exported.
+	var headroomW float64
+	for _, c := range on {
+		if c.Actual >= 1 && c.Offered >= c.min && c.cap == c.limit {
+			headroomW += math.Min(math.Max(float64(c.Offered-c.Actual), 0), maxHeadroom) * c.wpa
+		}
+	}
+	allocate(slots, units.Amps(math.Inf(1)), math.Min(availW+headroomW, budgetW))
 	var used float64
 	for i, c := range on {
 		got := slots[i].got

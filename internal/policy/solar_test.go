@@ -59,7 +59,7 @@ func TestSolarStartDelayAndStopDelay(t *testing.T) {
 		{330 * time.Second, 500, 0},   // 3 min after it went: paused
 		{360 * time.Second, 3000, 0},  // restart waits for the start delay
 		{420 * time.Second, 3000, 13}, // and starts again
-		{450 * time.Second, 1500, 6},  // 6.5 A: charging goes on at 6 A
+		{450 * time.Second, 1500, 7},  // 6.5 A: a 7 A offer draws 6.2 A, within it
 	})
 	if !strings.Contains(ds[2].Explanation, "waiting 30s of 1m0s before starting") {
 		t.Errorf("explanation while waiting: %q", ds[2].Explanation)
