@@ -1,6 +1,7 @@
 // Package appliance wires the parts of twcmanager together and runs them:
 // the bus master on the RS-485 adapter (or, in demo mode, on simulated
-// chargers behind an in-memory adapter) and the targets it serves.
+// chargers behind an in-memory adapter and a simulated sunny house) and the
+// charging policy that sets its targets.
 //
 // Entry points: New builds an Appliance from a Config; Run runs it until its
 // context ends.
@@ -9,16 +10,17 @@ package appliance
 import (
 	"context"
 	"errors"
-	"fmt"
 	"io/fs"
 	"log/slog"
 	"os"
 	"sync"
 	"time"
 
+	"github.com/twcmanager/twcmanager/config"
 	"github.com/twcmanager/twcmanager/internal/bus"
 	"github.com/twcmanager/twcmanager/internal/bus/rs485"
 	"github.com/twcmanager/twcmanager/internal/clock"
+	"github.com/twcmanager/twcmanager/internal/policy"
 	"github.com/twcmanager/twcmanager/internal/twc"
 	"github.com/twcmanager/twcmanager/internal/twcsim"
 	"github.com/twcmanager/twcmanager/internal/units"
@@ -26,15 +28,13 @@ import (
 
 // Config configures the appliance.
 type Config struct {
-	// Demo runs against two simulated chargers, a car plugged into one.
+	// Demo runs against two simulated chargers, a car plugged into one, and
+	// a simulated house with solar panels.
 	Demo bool
 	// Port is the serial device; empty means auto-detect the adapter.
 	Port string
-	// Amps is the current offered to every charger until the charging policy
-	// takes over; 0 keeps cars from charging.
-	Amps units.Amps
-	// Limits are the wiring limits every offer is clamped to.
-	Limits bus.Limits
+	// Settings are the settings to start with.
+	Settings config.Settings
 	// StatusEvery is how often a status line is logged; 0 means never.
 	StatusEvery time.Duration
 	Logger      *slog.Logger
@@ -47,7 +47,9 @@ type Appliance struct {
 	log     *slog.Logger
 	master  *bus.Master
 	targets *bus.TargetTable
+	policy  *policy.Controller
 	sim     *twcsim.Sim
+	site    *demoSite
 }
 
 // New checks cfg and builds the appliance. A -port that does not exist is an
@@ -59,12 +61,12 @@ func New(cfg Config) (*Appliance, error) {
 	if cfg.Clock == nil {
 		cfg.Clock = clock.Real()
 	}
-	if cfg.Limits.PerCharger <= 0 || cfg.Limits.Shared <= 0 {
-		return nil, fmt.Errorf("appliance: wiring limits must be positive, got per charger %v, shared %v", cfg.Limits.PerCharger, cfg.Limits.Shared)
+	if err := cfg.Settings.Validate(); err != nil {
+		return nil, err
 	}
 	a := &Appliance{cfg: cfg, log: cfg.Logger, targets: &bus.TargetTable{}}
-	a.targets.Set(cfg.Amps, nil)
 	var open bus.Opener
+	energy := func() policy.Reading { return policy.Reading{Problem: "no energy source is configured"} }
 	switch {
 	case cfg.Demo:
 		link := twcsim.NewLink()
@@ -73,6 +75,8 @@ func New(cfg Config) (*Appliance, error) {
 			Logger: cfg.Logger.With("component", "sim"),
 		})
 		a.sim.Charger(0).PlugIn(twcsim.Car{VIN: "5YJ3E7EB2LF000001", BatteryKWh: 75, SoC: 0.35, Limit: 0.9, MaxAmps: 32})
+		a.site = newDemoSite(a.sim, cfg.Clock)
+		energy = a.site.latest
 		open = link.Open
 	case cfg.Port != "":
 		if _, err := os.Stat(cfg.Port); errors.Is(err, fs.ErrNotExist) {
@@ -84,12 +88,45 @@ func New(cfg Config) (*Appliance, error) {
 		open = rs485.Opener("")
 	}
 	a.master = bus.New(bus.Config{
-		Open: open, Clock: cfg.Clock, Targets: a.targets, Limits: cfg.Limits,
-		Spike:  bus.Spike{Proactive: true, Reactive: true},
+		Open: open, Clock: cfg.Clock, Targets: a.targets, Limits: busLimits(cfg.Settings.Wiring),
+		// The proactive spike costs grid import on every small rise while
+		// following the sun; the reactive one still rescues a stuck car.
+		Spike:  bus.Spike{Reactive: true},
 		Logger: cfg.Logger,
 	})
+	var err error
+	a.policy, err = policy.NewController(policy.ControllerConfig{
+		Settings: cfg.Settings, Clock: cfg.Clock, Targets: a.targets, Stopper: a.master,
+		Chargers: func() []policy.Charger { return policy.FromSnapshot(a.master.Snapshot()) },
+		Energy:   energy, Logger: cfg.Logger,
+	})
+	if err != nil {
+		return nil, err
+	}
 	return a, nil
 }
+
+// busLimits are the wiring limits the bus master clamps every offer to.
+func busLimits(w config.Wiring) bus.Limits {
+	l := bus.Limits{PerCharger: w.Charger.Continuous(), Shared: w.Shared.Continuous(), ByID: map[twc.ID]units.Amps{}}
+	for id := range w.Chargers {
+		l.ByID[id] = w.ChargerLimit(id)
+	}
+	return l
+}
+
+// SetSettings validates s and puts it in force: wiring limits at the bus
+// master, everything else in the policy. Invalid settings change nothing.
+func (a *Appliance) SetSettings(s config.Settings) error {
+	if err := a.policy.SetSettings(s); err != nil {
+		return err
+	}
+	a.master.SetLimits(busLimits(s.Wiring))
+	return nil
+}
+
+// Policy returns the policy controller, for its decisions.
+func (a *Appliance) Policy() *policy.Controller { return a.policy }
 
 // DemoChargers are the simulated chargers of -demo: two EU units on firmware
 // 4.5.3, one of them on a three-phase supply.
@@ -105,11 +142,9 @@ func (a *Appliance) Master() *bus.Master { return a.master }
 
 // Run runs until ctx ends, then shuts everything down.
 func (a *Appliance) Run(ctx context.Context) error {
-	a.log.Info("twcmanager starting", "demo", a.cfg.Demo, "port", a.cfg.Port, "amps", a.cfg.Amps.String(),
-		"charger_limit", a.cfg.Limits.PerCharger.String(), "shared_limit", a.cfg.Limits.Shared.String())
-	if a.cfg.Amps == 0 {
-		a.log.Info("offering 0 A: chargers link, cars do not charge until a current is set")
-	}
+	w, p := a.cfg.Settings.Wiring, a.cfg.Settings.Policy
+	a.log.Info("twcmanager starting", "demo", a.cfg.Demo, "port", a.cfg.Port, "mode", string(p.Mode),
+		"charger_limit", w.Charger.Continuous().String(), "shared_limit", w.Shared.Continuous().String())
 	var wg sync.WaitGroup
 	if a.sim != nil {
 		wg.Go(func() {
@@ -117,7 +152,9 @@ func (a *Appliance) Run(ctx context.Context) error {
 				a.log.Error("simulator stopped", "err", err)
 			}
 		})
+		wg.Go(func() { a.site.poll(ctx) })
 	}
+	wg.Go(func() { _ = a.policy.Run(ctx) })
 	if a.cfg.StatusEvery > 0 {
 		wg.Go(func() { a.logStatus(ctx) })
 	}
@@ -137,6 +174,9 @@ func (a *Appliance) logStatus(ctx context.Context) {
 		case <-t.C():
 		}
 		snap := a.master.Snapshot()
+		if d, ok := a.policy.Last(); ok {
+			a.log.Info("policy", "decision", d.Explanation)
+		}
 		for _, c := range snap.Chargers {
 			a.log.Info("charger status", "id", c.ID.String(), "state", c.State.String(), "offered", c.Offered.String(),
 				"actual", c.Actual.String(), "kWh", c.Info.LifetimeKWh, "vin", c.Info.VIN)

@@ -11,11 +11,12 @@ import (
 	"log/slog"
 	"os"
 	"os/signal"
+	"strings"
 	"syscall"
 	"time"
 
 	"github.com/twcmanager/twcmanager/appliance"
-	"github.com/twcmanager/twcmanager/internal/bus"
+	"github.com/twcmanager/twcmanager/config"
 	"github.com/twcmanager/twcmanager/internal/units"
 )
 
@@ -45,8 +46,9 @@ func run(ctx context.Context, args []string, stderr io.Writer) error {
 	fs.SetOutput(stderr)
 	demo := fs.Bool("demo", false, "run against two simulated chargers with a car plugged into one")
 	port := fs.String("port", "", "serial device of the USB–RS485 adapter (default: detect it)")
-	amps := fs.Float64("amps", 0, "current offered to each charger until the charging policy takes over (0: do not charge; -demo: 16)")
-	chargerLimit := fs.Float64("charger-limit", 32, "continuous current limit of each charger's circuit, in A")
+	mode := fs.String("mode", "", "charging mode: off, now, minsolar, solar or schedule (default solar; with -amps, now)")
+	amps := fs.Float64("amps", 0, "current for Now mode, shared by the chargers")
+	chargerLimit := fs.Float64("charger-limit", 32, "continuous current limit of each charger's circuit, in A (80 % of its breaker)")
 	sharedLimit := fs.Float64("shared-limit", 32, "continuous current limit of the circuit all chargers share, in A")
 	logFormat := fs.String("log-format", "text", "log format: text or json")
 	verbose := fs.Bool("v", false, "log every dropped frame and query (debug level)")
@@ -59,13 +61,18 @@ func run(ctx context.Context, args []string, stderr io.Writer) error {
 	if *demo && *port != "" {
 		return usageError{errors.New("twcmanager: -demo and -port exclude each other: the demo uses simulated chargers")}
 	}
-	for name, v := range map[string]float64{"charger-limit": *chargerLimit, "shared-limit": *sharedLimit} {
-		if v < 6 || v > 80 {
-			return usageError{fmt.Errorf("twcmanager: -%s %v is out of range: allowed 6 to 80 A", name, v)}
-		}
+	settings := config.Defaults()
+	settings.Wiring.Charger = config.Circuit{Limit: units.Amps(*chargerLimit)}
+	settings.Wiring.Shared = config.Circuit{Limit: units.Amps(*sharedLimit)}
+	if *amps != 0 {
+		settings.Policy.Mode = config.ModeNow
+		settings.Policy.ChargeNow.Amps = units.Amps(*amps)
 	}
-	if *amps < 0 || *amps > 80 {
-		return usageError{fmt.Errorf("twcmanager: -amps %v is out of range: allowed 0 to 80 A", *amps)}
+	if *mode != "" {
+		settings.Policy.Mode = config.Mode(*mode)
+	}
+	if err := settings.Validate(); err != nil {
+		return usageError{fmt.Errorf("twcmanager: %w", flagNames(err))}
 	}
 	level := slog.LevelInfo
 	if *verbose {
@@ -81,13 +88,8 @@ func run(ctx context.Context, args []string, stderr io.Writer) error {
 	default:
 		return usageError{fmt.Errorf("twcmanager: -log-format %q: allowed text or json", *logFormat)}
 	}
-	a := units.Amps(*amps)
-	if *demo && a == 0 {
-		a = 16
-	}
 	app, err := appliance.New(appliance.Config{
-		Demo: *demo, Port: *port, Amps: a,
-		Limits:      bus.Limits{PerCharger: units.Amps(*chargerLimit), Shared: units.Amps(*sharedLimit)},
+		Demo: *demo, Port: *port, Settings: settings,
 		StatusEvery: 30 * time.Second,
 		Logger:      slog.New(handler),
 	})
@@ -95,4 +97,26 @@ func run(ctx context.Context, args []string, stderr io.Writer) error {
 		return err
 	}
 	return app.Run(ctx)
+}
+
+// flagNames says which flag set the settings a validation error names.
+func flagNames(err error) error {
+	fields, ok := config.AsErrors(err)
+	if !ok {
+		return err
+	}
+	flags := map[string]string{
+		"wiring.charger.limit_amps": "-charger-limit", "wiring.charger": "-charger-limit",
+		"wiring.shared.limit_amps": "-shared-limit", "wiring.shared": "-shared-limit",
+		"policy.charge_now.amps": "-amps", "policy.mode": "-mode",
+	}
+	var parts []string
+	for _, f := range fields {
+		name := f.Field
+		if fl, ok := flags[f.Field]; ok {
+			name = fl
+		}
+		parts = append(parts, fmt.Sprintf("%s %v is not allowed; allowed: %s", name, f.Value, f.Allowed))
+	}
+	return errors.New(strings.Join(parts, "; "))
 }
