@@ -39,6 +39,9 @@ type Decision struct {
 	Explanation string
 	// Notes are problems with the inputs, in words.
 	Notes []string
+	// Energy and Chargers are the inputs the decision was made from.
+	Energy   Reading
+	Chargers []Charger
 }
 
 // Target is one charger's decided current.

@@ -65,7 +65,8 @@ type charger struct {
 func (e *Engine) Decide(in Inputs) Decision {
 	now, s := in.Now, in.Settings
 	p := s.Policy
-	d := Decision{At: now, Mode: p.Mode, SharedLimit: s.Wiring.Shared.Continuous()}
+	d := Decision{At: now, Mode: p.Mode, SharedLimit: s.Wiring.Shared.Continuous(),
+		Energy: in.Energy, Chargers: slices.Clone(in.Chargers)}
 	if d.Mode == config.ModeNow && !p.ChargeNow.Until.IsZero() && !now.Before(p.ChargeNow.Until) {
 		d.Mode = p.ChargeNow.Then
 		if d.Mode == "" || d.Mode == config.ModeNow {

@@ -51,6 +51,9 @@ func TestOffOffersNothing(t *testing.T) {
 	if amps(t, d, 1) != 0 || d.Rule != RuleOff || d.Explanation != "Off: not charging." {
 		t.Fatalf("%+v", d)
 	}
+	if len(d.Chargers) != 1 || d.Chargers[0].Actual != 15 {
+		t.Fatalf("decision does not record its inputs: %+v", d.Chargers)
+	}
 }
 
 func TestChargeNowSharesFairly(t *testing.T) {
