@@ -7,6 +7,7 @@ import (
 	"slices"
 	"strings"
 	"time"
+	"unicode/utf8"
 )
 
 // FieldError says which setting is wrong, what it was, and what is allowed.
@@ -102,9 +103,7 @@ func (s Settings) Validate() error {
 	w := s.Wiring
 	c.circuit("wiring.shared", w.Shared, rangeSharedLimit)
 	c.circuit("wiring.charger", w.Charger, rangeChargerLimit)
-	if w.Charger.Continuous() > 80 {
-		c.fail("wiring.charger", fmt.Sprintf("%v A continuous", float64(w.Charger.Continuous())), "at most 80 A continuous: no Wall Connector takes more")
-	}
+	c.chargerMax("wiring.charger", w.Charger)
 	c.num("wiring.min_amps", float64(w.MinAmps), rangeMinAmps)
 	if w.MinAmps > w.Charger.Continuous() && w.Charger.Continuous() > 0 {
 		c.fail("wiring.min_amps", float64(w.MinAmps), fmt.Sprintf("at most the charger limit, %v A", float64(w.Charger.Continuous())))
@@ -113,8 +112,12 @@ func (s Settings) Validate() error {
 		f := fmt.Sprintf("wiring.chargers.%s", id)
 		if cw.Circuit != (Circuit{}) {
 			c.circuit(f+".circuit", cw.Circuit, rangeChargerLimit)
+			c.chargerMax(f+".circuit", cw.Circuit)
 		}
 		c.optional(f+".min_amps", float64(cw.MinAmps), rangeMinAmps)
+		if least, limit := w.ChargerMin(id), w.ChargerLimit(id); rangeMinAmps.has(float64(least)) && limit > 0 && least > limit {
+			c.fail(f+".min_amps", float64(least), fmt.Sprintf("at most this charger's limit, %v A", float64(limit)))
+		}
 	}
 
 	e := s.Electrical
@@ -159,7 +162,7 @@ func (s Settings) Validate() error {
 	for i, o := range p.Offsets {
 		f := fmt.Sprintf("policy.offsets[%d]", i)
 		switch n := strings.TrimSpace(o.Name); {
-		case n == "" || len(n) > MaxOffsetName:
+		case n == "" || utf8.RuneCountInString(n) > MaxOffsetName:
 			c.fail(f+".name", o.Name, fmt.Sprintf("1 to %d characters", MaxOffsetName))
 		case names[n]:
 			c.fail(f+".name", o.Name, "a name no other offset has")
@@ -198,8 +201,16 @@ func (s Settings) Validate() error {
 	if len(c.errs) == 0 {
 		return nil
 	}
-	slices.SortFunc(c.errs, func(a, b *FieldError) int { return strings.Compare(a.Field, b.Field) })
+	slices.SortStableFunc(c.errs, func(a, b *FieldError) int { return strings.Compare(a.Field, b.Field) })
 	return c.errs
+}
+
+// chargerMax rejects a breaker whose continuous current no Wall Connector
+// takes; a limit entered directly is range-checked by circuit.
+func (c *checker) chargerMax(field string, ci Circuit) {
+	if ci.Breaker > 0 && float64(ci.Continuous()) > rangeChargerLimit.hi {
+		c.fail(field, fmt.Sprintf("%v A continuous", float64(ci.Continuous())), "at most 80 A continuous: no Wall Connector takes more")
+	}
 }
 
 // amps accepts 0 or min..80 A.
