@@ -165,14 +165,7 @@ func (a *Appliance) Run(ctx context.Context) error {
 }
 
 func (a *Appliance) logStatus(ctx context.Context) {
-	t := a.cfg.Clock.NewTimer(a.cfg.StatusEvery)
-	defer t.Stop()
-	for {
-		select {
-		case <-ctx.Done():
-			return
-		case <-t.C():
-		}
+	every(ctx, a.cfg.Clock, a.cfg.StatusEvery, a.cfg.StatusEvery, func() {
 		snap := a.master.Snapshot()
 		if d, ok := a.policy.Last(); ok {
 			a.log.Info("policy", "decision", d.Explanation)
@@ -184,8 +177,7 @@ func (a *Appliance) logStatus(ctx context.Context) {
 		for _, f := range snap.Faults {
 			a.log.Warn("fault", "kind", string(f.Kind), "charger", chargerName(f.Charger), "what", f.Sentence)
 		}
-		t.Reset(a.cfg.StatusEvery)
-	}
+	})
 }
 
 func chargerName(id twc.ID) string {
@@ -193,4 +185,19 @@ func chargerName(id twc.ID) string {
 		return ""
 	}
 	return id.String()
+}
+
+// every calls fn after first and then every period until ctx ends.
+func every(ctx context.Context, clk clock.Clock, first, period time.Duration, fn func()) {
+	t := clk.NewTimer(first)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C():
+		}
+		fn()
+		t.Reset(period)
+	}
 }

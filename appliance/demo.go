@@ -36,14 +36,7 @@ func (d *demoSite) siteTime(now time.Time) time.Time {
 }
 
 func (d *demoSite) poll(ctx context.Context) {
-	t := d.clk.NewTimer(0)
-	defer t.Stop()
-	for {
-		select {
-		case <-ctx.Done():
-			return
-		case <-t.C():
-		}
+	every(ctx, d.clk, 0, 5*time.Second, func() {
 		now := d.clk.Now()
 		pv, load := d.house.At(d.siteTime(now))
 		var cars float64
@@ -53,8 +46,7 @@ func (d *demoSite) poll(ctx context.Context) {
 		d.reading.Store(&policy.Reading{At: now, Grid: units.Watts(load + cars - pv),
 			Generation: units.Watts(pv), Consumption: units.Watts(load + cars),
 			Has: policy.Has{Grid: true}})
-		t.Reset(5 * time.Second)
-	}
+	})
 }
 
 func (d *demoSite) latest() policy.Reading { return *d.reading.Load() }
