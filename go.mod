@@ -7,4 +7,9 @@ require (
 	go.bug.st/serial v1.8.0
 )
 
-require golang.org/x/sys v0.43.0 // indirect
+require (
+	github.com/eclipse/paho.golang v0.23.0 // indirect
+	github.com/goburrow/serial v0.1.0 // indirect
+	github.com/simonvetter/modbus v1.6.4 // indirect
+	golang.org/x/sys v0.43.0 // indirect
+)
