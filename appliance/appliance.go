@@ -8,12 +8,15 @@
 package appliance
 
 import (
+	"bytes"
 	"context"
+	"encoding/json"
 	"errors"
 	"io/fs"
 	"log/slog"
 	"os"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/twcmanager/twcmanager/config"
@@ -49,7 +52,10 @@ type Appliance struct {
 	targets *bus.TargetTable
 	policy  *policy.Controller
 	sim     *twcsim.Sim
-	site    *demoSite
+	energy  atomic.Pointer[energyPipe]
+
+	mu     sync.Mutex // guards runCtx
+	runCtx context.Context
 }
 
 // New checks cfg and builds the appliance. A -port that does not exist is an
@@ -66,7 +72,6 @@ func New(cfg Config) (*Appliance, error) {
 	}
 	a := &Appliance{cfg: cfg, log: cfg.Logger, targets: &bus.TargetTable{}}
 	var open bus.Opener
-	energy := func() policy.Reading { return policy.Reading{Problem: "no energy source is configured"} }
 	switch {
 	case cfg.Demo:
 		link := twcsim.NewLink()
@@ -75,8 +80,6 @@ func New(cfg Config) (*Appliance, error) {
 			Logger: cfg.Logger.With("component", "sim"),
 		})
 		a.sim.Charger(0).PlugIn(twcsim.Car{VIN: "5YJ3E7EB2LF000001", BatteryKWh: 75, SoC: 0.35, Limit: 0.9, MaxAmps: 32})
-		a.site = newDemoSite(a.sim, cfg.Clock)
-		energy = a.site.latest
 		open = link.Open
 	case cfg.Port != "":
 		if _, err := os.Stat(cfg.Port); errors.Is(err, fs.ErrNotExist) {
@@ -94,11 +97,15 @@ func New(cfg Config) (*Appliance, error) {
 		Spike:  bus.Spike{Reactive: true},
 		Logger: cfg.Logger,
 	})
-	var err error
+	pipe, err := buildEnergy(cfg.Settings.Sources, cfg.Clock, cfg.Logger)
+	if err != nil {
+		return nil, err
+	}
+	a.energy.Store(pipe)
 	a.policy, err = policy.NewController(policy.ControllerConfig{
 		Settings: cfg.Settings, Clock: cfg.Clock, Targets: a.targets, Stopper: a.master,
 		Chargers: func() []policy.Charger { return policy.FromSnapshot(a.master.Snapshot()) },
-		Energy:   energy, Logger: cfg.Logger,
+		Energy:   a.energyReading, Logger: cfg.Logger,
 	})
 	if err != nil {
 		return nil, err
@@ -118,11 +125,36 @@ func busLimits(w config.Wiring) bus.Limits {
 // SetSettings validates s and puts it in force: wiring limits at the bus
 // master, everything else in the policy. Invalid settings change nothing.
 func (a *Appliance) SetSettings(s config.Settings) error {
+	if err := s.Validate(); err != nil {
+		return err
+	}
+	var pipe *energyPipe
+	if !sameSources(a.policy.Settings().Sources, s.Sources) {
+		var err error
+		if pipe, err = buildEnergy(s.Sources, a.cfg.Clock, a.log); err != nil {
+			return err
+		}
+	}
 	if err := a.policy.SetSettings(s); err != nil {
 		return err
 	}
 	a.master.SetLimits(busLimits(s.Wiring))
+	if pipe != nil {
+		a.mu.Lock()
+		if a.runCtx != nil {
+			pipe.start(a.runCtx)
+		}
+		old := a.energy.Swap(pipe)
+		a.mu.Unlock()
+		old.stop()
+	}
 	return nil
+}
+
+func sameSources(a, b []config.Source) bool {
+	ja, _ := json.Marshal(a)
+	jb, _ := json.Marshal(b)
+	return bytes.Equal(ja, jb)
 }
 
 // Policy returns the policy controller, for its decisions.
@@ -152,8 +184,12 @@ func (a *Appliance) Run(ctx context.Context) error {
 				a.log.Error("simulator stopped", "err", err)
 			}
 		})
-		wg.Go(func() { a.site.poll(ctx) })
 	}
+	a.mu.Lock()
+	a.runCtx = ctx
+	a.energy.Load().start(ctx)
+	a.mu.Unlock()
+	defer func() { a.energy.Load().stop() }()
 	wg.Go(func() { _ = a.policy.Run(ctx) })
 	if a.cfg.StatusEvery > 0 {
 		wg.Go(func() { a.logStatus(ctx) })
@@ -200,4 +236,14 @@ func every(ctx context.Context, clk clock.Clock, first, period time.Duration, fn
 		fn()
 		t.Reset(period)
 	}
+}
+
+// DemoSettings are the defaults plus the demo's simulated site: PV with
+// passing clouds and a house, its day starting at 10:00 whenever the demo
+// starts, so there is sun to follow at any hour.
+func DemoSettings() config.Settings {
+	s := config.Defaults()
+	s.Sources = []config.Source{{Name: "simulated site", Kind: "simulated", Roles: []string{"pv", "consumption"},
+		Params: json.RawMessage(`{"profile": "clouds", "day_start": "10:00"}`)}}
+	return s
 }

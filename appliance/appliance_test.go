@@ -2,6 +2,7 @@ package appliance
 
 import (
 	"context"
+	"strings"
 	"sync"
 	"testing"
 	"testing/synctest"
@@ -15,7 +16,7 @@ import (
 // a settings change reaches both the policy and the bus master's clamps.
 func TestDemoChargesFromTheSun(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
-		a, err := New(Config{Demo: true, Settings: config.Defaults()})
+		a, err := New(Config{Demo: true, Settings: DemoSettings()})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -34,7 +35,7 @@ func TestDemoChargesFromTheSun(t *testing.T) {
 			t.Fatalf("demo car after 3 min: %+v (%s)", car, d.Explanation)
 		}
 
-		s := config.Defaults()
+		s := DemoSettings()
 		s.Policy.Mode = config.ModeNow
 		s.Policy.ChargeNow.Amps = 32
 		s.Wiring.Charger = config.Circuit{Limit: 10}
@@ -49,11 +50,27 @@ func TestDemoChargesFromTheSun(t *testing.T) {
 
 		bad := s
 		bad.Wiring.Shared = config.Circuit{Limit: 1}
-		if err := a.SetSettings(bad); err == nil {
+		if err = a.SetSettings(bad); err == nil {
 			t.Fatal("invalid settings accepted")
 		}
 		if a.Policy().Settings().Wiring.Shared.Continuous() != 32 {
 			t.Fatal("rejected settings changed the policy")
+		}
+
+		// A source the energy package refuses is refused as a whole, with
+		// the source named; the running sources stay.
+		bad = s
+		bad.Sources = []config.Source{{Name: "roof", Kind: "fronius", Roles: []string{"pv"}, Params: []byte(`{"url": "192.168.1.20"}`)}}
+		err = a.SetSettings(bad)
+		if err == nil || !strings.Contains(err.Error(), `sources[0] "roof"`) || !strings.Contains(err.Error(), "url") {
+			t.Fatalf("bad source: %v", err)
+		}
+		if got := a.Policy().Settings().Sources; len(got) != 1 || got[0].Kind != "simulated" {
+			t.Fatalf("sources after a refused change: %+v", got)
+		}
+		time.Sleep(time.Minute)
+		if d, _ := a.Policy().Last(); d.Rule != policy.RuleChargeNow {
+			t.Fatalf("last decision %+v", d)
 		}
 	})
 }

@@ -36,22 +36,23 @@ func Defaults() Settings {
 
 // Allowed ranges, shared by validation and the forms that explain them.
 var (
-	rangeBreaker      = span{6, 200}
-	rangeSharedLimit  = span{6, 200}
-	rangeChargerLimit = span{6, 80}
-	rangeMinAmps      = span{5, 32}
-	rangeAmps         = span{0, 80}
-	rangeVolts        = span{100, 280}
-	rangeOffsetW      = span{-100_000, 100_000}
-	rangeOffsetA      = span{-400, 400}
-	rangeImportCap    = span{0, 100_000}
-	rangeThreshold    = span{-50_000, 50_000}
-	rangeFlex         = span{0, 32}
-	rangeSoC          = span{0, 100}
-	rangeBatteryKWh   = span{0, 300}
-	rangeDelay        = durSpan{0, 30 * time.Minute}
-	rangeFreshness    = durSpan{10 * time.Second, 30 * time.Minute}
-	rangeInterval     = durSpan{5 * time.Second, 10 * time.Minute}
+	rangeBreaker        = span{6, 200}
+	rangeSharedLimit    = span{6, 200}
+	rangeChargerLimit   = span{6, 80}
+	rangeMinAmps        = span{5, 32}
+	rangeAmps           = span{0, 80}
+	rangeVolts          = span{100, 280}
+	rangeOffsetW        = span{-100_000, 100_000}
+	rangeOffsetA        = span{-400, 400}
+	rangeImportCap      = span{0, 100_000}
+	rangeThreshold      = span{-50_000, 50_000}
+	rangeFlex           = span{0, 32}
+	rangeSoC            = span{0, 100}
+	rangeBatteryKWh     = span{0, 300}
+	rangeDelay          = durSpan{0, 30 * time.Minute}
+	rangeFreshness      = durSpan{10 * time.Second, 30 * time.Minute}
+	rangeInterval       = durSpan{5 * time.Second, 10 * time.Minute}
+	rangeSourceInterval = durSpan{time.Second, time.Hour}
 )
 
 // MaxOffsetName is the longest offset name accepted.

@@ -1,6 +1,7 @@
 package config
 
 import (
+	"encoding/json"
 	"time"
 
 	"github.com/twcmanager/twcmanager/internal/twc"
@@ -12,7 +13,25 @@ type Settings struct {
 	Wiring     Wiring     `json:"wiring"`
 	Electrical Electrical `json:"electrical"`
 	Policy     Policy     `json:"policy"`
+	// Sources are the energy sources and the roles each fills.
+	Sources []Source `json:"sources,omitempty"`
 }
+
+// Source is one configured energy source. Its kind and parameters are
+// checked by the energy package when the source is built; here only what
+// every source shares.
+type Source struct {
+	Name  string   `json:"name"`
+	Kind  string   `json:"kind"`
+	Roles []string `json:"roles"`
+	// Params are the kind's own settings, as JSON.
+	Params json.RawMessage `json:"params,omitempty"`
+	// Interval overrides the kind's polling interval; 0 keeps it.
+	Interval time.Duration `json:"interval,omitempty"`
+}
+
+// SourceRoles are the roles a source can fill.
+var SourceRoles = []string{"pv", "consumption", "grid", "battery"}
 
 // ContinuousFactor is the 80 % rule: a circuit may carry 80 % of its breaker
 // rating continuously, and charging is a continuous load.

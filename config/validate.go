@@ -198,6 +198,7 @@ func (s Settings) Validate() error {
 		}
 	}
 	c.dur("policy.interval", p.Interval, rangeInterval)
+	c.sources(s.Sources)
 	if len(c.errs) == 0 {
 		return nil
 	}
@@ -232,4 +233,41 @@ func modeList() string {
 		names[i] = string(m)
 	}
 	return strings.Join(names, ", ")
+}
+
+// sources checks what every source shares: a unique name, a kind, known
+// roles, each role given to one source only, and a sane interval.
+func (c *checker) sources(srcs []Source) {
+	names := map[string]bool{}
+	roles := map[string]string{}
+	for i, src := range srcs {
+		f := fmt.Sprintf("sources[%d]", i)
+		switch n := strings.TrimSpace(src.Name); {
+		case n == "" || utf8.RuneCountInString(n) > 40:
+			c.fail(f+".name", src.Name, "1 to 40 characters")
+		case names[n]:
+			c.fail(f+".name", src.Name, "a name no other source has")
+		default:
+			names[n] = true
+		}
+		if strings.TrimSpace(src.Kind) == "" {
+			c.fail(f+".kind", src.Kind, "a source type such as fronius, sunspec or mqtt")
+		}
+		if len(src.Roles) == 0 {
+			c.fail(f+".roles", "none", "at least one of "+strings.Join(SourceRoles, ", "))
+		}
+		for _, r := range src.Roles {
+			switch other, dup := roles[r]; {
+			case !slices.Contains(SourceRoles, r):
+				c.fail(f+".roles", r, strings.Join(SourceRoles, ", "))
+			case dup:
+				c.fail(f+".roles", r, fmt.Sprintf("a role no other source has (%s already has %s)", other, r))
+			default:
+				roles[r] = src.Name
+			}
+		}
+		if src.Interval != 0 {
+			c.dur(f+".interval", src.Interval, rangeSourceInterval)
+		}
+	}
 }

@@ -282,3 +282,28 @@ func TestValidateChargerOverrides(t *testing.T) {
 		t.Errorf("a 30-character name with umlauts: %v", err)
 	}
 }
+
+func TestValidateSources(t *testing.T) {
+	s := Defaults()
+	s.Sources = []Source{
+		{Name: "inverter", Kind: "fronius", Roles: []string{"pv", "grid"}},
+		{Name: "meter", Kind: "shelly", Roles: []string{"grid", "sun"}},
+		{Name: "inverter", Kind: "", Roles: nil, Interval: time.Millisecond},
+	}
+	fe, ok := AsErrors(s.Validate())
+	if !ok {
+		t.Fatal("invalid sources accepted")
+	}
+	for _, field := range []string{"sources[1].roles", "sources[2].name", "sources[2].kind", "sources[2].interval"} {
+		if fe.Field(field) == nil {
+			t.Errorf("no error for %s in %v", field, fe)
+		}
+	}
+	if e := fe.Field("sources[1].roles"); e == nil || !strings.Contains(fmt.Sprint(fe), "inverter already has grid") {
+		t.Errorf("duplicate role not explained: %v", fe)
+	}
+	s.Sources = []Source{{Name: "inverter", Kind: "fronius", Roles: []string{"pv"}}, {Name: "meter", Kind: "shelly", Roles: []string{"grid"}, Interval: 5 * time.Second}}
+	if err := s.Validate(); err != nil {
+		t.Fatal(err)
+	}
+}

@@ -62,6 +62,9 @@ func run(ctx context.Context, args []string, stderr io.Writer) error {
 		return usageError{errors.New("twcmanager: -demo and -port exclude each other: the demo uses simulated chargers")}
 	}
 	settings := config.Defaults()
+	if *demo {
+		settings = appliance.DemoSettings()
+	}
 	settings.Wiring.Charger = config.Circuit{Limit: units.Amps(*chargerLimit)}
 	settings.Wiring.Shared = config.Circuit{Limit: units.Amps(*sharedLimit)}
 	if *amps != 0 {
