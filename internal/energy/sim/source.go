@@ -93,4 +93,6 @@ func (s *Source) Read(ctx context.Context) (energy.Reading, error) {
 }
 
 // ProfileNames lists the profiles for forms and errors.
-func ProfileNames() string { return strings.Join([]string{"clear", "clouds", "overcast", "winter"}, ", ") }
+func ProfileNames() string {
+	return strings.Join([]string{"clear", "clouds", "overcast", "winter"}, ", ")
+}
