@@ -47,14 +47,20 @@ func (p Params) Validate() error {
 }
 
 // Source reads one Fronius system.
-type Source struct{ url string }
+type Source struct {
+	url    string
+	client *http.Client
+}
 
 // New validates p and returns the source.
-func New(p Params) (*Source, error) {
+func New(p Params) (*Source, error) { return NewWithClient(p, nil) }
+
+// NewWithClient is New with the HTTP client to use (nil: the default).
+func NewWithClient(p Params, client *http.Client) (*Source, error) {
 	if err := p.Validate(); err != nil {
 		return nil, fmt.Errorf("%s: %w", Name, err)
 	}
-	return &Source{url: strings.TrimSuffix(p.URL, "/") + "/solar_api/v1/GetPowerFlowRealtimeData.fcgi?Scope=System"}, nil
+	return &Source{url: strings.TrimSuffix(p.URL, "/") + "/solar_api/v1/GetPowerFlowRealtimeData.fcgi?Scope=System", client: client}, nil
 }
 
 // powerFlow is the documented answer; values are pointers because Fronius
@@ -89,7 +95,7 @@ func (s *Source) Read(ctx context.Context) (energy.Reading, error) {
 		return energy.Reading{}, fmt.Errorf("fronius: %w", err)
 	}
 	var pf powerFlow
-	if err := energy.GetJSON(ctx, nil, req, &pf); err != nil {
+	if err := energy.GetJSON(ctx, s.client, req, &pf); err != nil {
 		return energy.Reading{}, fmt.Errorf("fronius: read power flow: %w", err)
 	}
 	if st := pf.Head.Status; st.Code != 0 {

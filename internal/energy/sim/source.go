@@ -60,7 +60,7 @@ func New(p Params, clk clock.Clock) (*Source, error) {
 	}
 	day, ok := Profiles[p.Profile]
 	if !ok {
-		c.Fail("profile", p.Profile, "clear, clouds, overcast or winter")
+		c.Fail("profile", p.Profile, ProfileNames())
 	}
 	var start time.Duration
 	if p.DayStart != "" {
