@@ -36,7 +36,7 @@ func buildEnergy(srcs []config.Source, clk clock.Clock, log *slog.Logger) (*ener
 		if sc.Interval > 0 {
 			interval = sc.Interval
 		}
-		poller := energy.NewPoller(sc.Name, src, energy.PollerConfig{Interval: interval, Clock: clk, Logger: log})
+		poller := energy.NewPoller(sc.Name, src, energy.PollerConfig{Interval: interval, Timeout: kind.Timeout, Clock: clk, Logger: log})
 		roles := make([]energy.Role, len(sc.Roles))
 		for j, r := range sc.Roles {
 			roles[j] = energy.Role(r)

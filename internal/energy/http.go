@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"net/url"
 	"time"
 )
 
@@ -29,6 +30,12 @@ func GetJSON(ctx context.Context, client *http.Client, req *http.Request, v any)
 	if err != nil {
 		if errors.Is(err, context.DeadlineExceeded) || errors.Is(ctx.Err(), context.DeadlineExceeded) {
 			return fmt.Errorf("no answer from %s in time: %w", req.URL.Host, context.DeadlineExceeded)
+		}
+		// url.Error quotes the whole URL, query and all, and some devices
+		// take their key in the query: name the host, keep the cause.
+		var ue *url.Error
+		if errors.As(err, &ue) {
+			err = ue.Err
 		}
 		return fmt.Errorf("cannot reach %s: %w", req.URL.Host, err)
 	}

@@ -77,16 +77,16 @@ func (p Path) Number(doc any) (float64, error) {
 		case s.index >= 0:
 			arr, ok := v.([]any)
 			if !ok || s.index >= len(arr) {
-				return 0, fmt.Errorf("field %s not found", p[:i+1])
+				return 0, fmt.Errorf("field %s missing", p[:i+1])
 			}
 			v = arr[s.index]
 		default:
 			obj, ok := v.(map[string]any)
 			if !ok {
-				return 0, fmt.Errorf("field %s not found", p[:i+1])
+				return 0, fmt.Errorf("field %s missing", p[:i+1])
 			}
 			if v, ok = obj[s.key]; !ok {
-				return 0, fmt.Errorf("field %s not found", p[:i+1])
+				return 0, fmt.Errorf("field %s missing", p[:i+1])
 			}
 		}
 	}

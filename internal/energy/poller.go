@@ -107,8 +107,10 @@ func (p *Poller) poll(ctx context.Context) time.Duration {
 	st.Err = err
 	st.Failures++
 	p.status.Store(&st)
+	// Back off, but never poll a failing source more often than a healthy
+	// one: a cloud API with a daily quota is polled slowly on purpose.
 	wait := p.cfg.Interval << min(st.Failures, 6)
-	return min(wait, p.cfg.MaxBackoff)
+	return min(wait, max(p.cfg.MaxBackoff, p.cfg.Interval))
 }
 
 // read calls the source, turning a panic in vendor code into an error: a

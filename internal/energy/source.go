@@ -27,6 +27,8 @@ type Kind struct {
 	Roles []Role
 	// Interval is how often to poll it by default.
 	Interval time.Duration
+	// Timeout bounds one read (default 5 s); cloud APIs need longer.
+	Timeout time.Duration
 	// New decodes and validates parameters and returns a ready source.
 	// Errors for bad parameters are config.Errors naming each field.
 	New func(params json.RawMessage) (Source, error)

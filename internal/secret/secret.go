@@ -13,21 +13,33 @@ import (
 // Mask is what a set secret shows instead of its value.
 const Mask = "••••••"
 
-// String is a secret text.
-type String struct{ v string }
+// String is a secret text. The value sits behind a pointer: fmt cannot call
+// String on an unexported struct field, and prints a pointer there as an
+// address, so even %+v of a struct holding one shows no secret.
+type String struct{ p *string }
 
 // New wraps v.
-func New(v string) String { return String{v} }
+func New(v string) String {
+	if v == "" {
+		return String{}
+	}
+	return String{&v}
+}
 
 // Reveal returns the secret value.
-func (s String) Reveal() string { return s.v }
+func (s String) Reveal() string {
+	if s.p == nil {
+		return ""
+	}
+	return *s.p
+}
 
 // IsSet reports whether a value is present.
-func (s String) IsSet() bool { return s.v != "" }
+func (s String) IsSet() bool { return s.p != nil }
 
 // String implements fmt.Stringer with the mask.
 func (s String) String() string {
-	if s.v == "" {
+	if s.p == nil {
 		return ""
 	}
 	return Mask
@@ -56,6 +68,6 @@ func (s *String) UnmarshalJSON(b []byte) error {
 	if v == Mask {
 		v = ""
 	}
-	s.v = v
+	*s = New(v)
 	return nil
 }

@@ -19,6 +19,7 @@ func TestSecretNeverShows(t *testing.T) {
 	out := strings.Join([]string{
 		fmt.Sprint(s), fmt.Sprintf("%v %+v %#v %s %q %x %X", s, s, s, s, s, s, s),
 		fmt.Sprintf("%v", struct{ T String }{s}), logs.String(), string(js),
+		fmt.Sprintf("%+v %#v", struct{ t String }{s}, struct{ t String }{s}),
 	}, "\n")
 	if strings.Contains(out, v) || strings.Contains(out, fmt.Sprintf("%x", v)) {
 		t.Fatalf("secret leaked:\n%s", out)

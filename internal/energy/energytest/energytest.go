@@ -4,6 +4,7 @@ package energytest
 
 import (
 	"context"
+	"io"
 	"net"
 	"net/http"
 	"net/http/httptest"
@@ -66,6 +67,9 @@ func Status(code int) http.HandlerFunc {
 // Slow answers after d, or when the client gives up.
 func Slow(d time.Duration, then http.HandlerFunc) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
+		// Read the request first, as a device does; a client posting a body
+		// would otherwise wait on its write instead of on the answer.
+		_, _ = io.Copy(io.Discard, r.Body)
 		select {
 		case <-time.After(d):
 			then(w, r)

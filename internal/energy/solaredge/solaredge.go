@@ -202,13 +202,13 @@ func (f flow) reading() (energy.Reading, error) {
 	// into it has no stated direction: take it as import, the choice that
 	// never invents surplus.
 	if toGrid && !fromGrid {
-		r.Grid = -r.Grid
+		r.Grid = 0 - r.Grid // not -r.Grid: no "-0 W"
 	}
 	if st := site.Storage; st != nil {
 		// Battery positive means discharging. Without a connection, fall
 		// back on the status the cloud states.
 		if toStorage || (!fromStorage && strings.EqualFold(st.Status, "Charging")) {
-			r.Battery = -r.Battery
+			r.Battery = 0 - r.Battery
 		}
 		if st.ChargeLevel != nil {
 			r.BatterySoC, r.Has.BatterySoC = *st.ChargeLevel, true

@@ -121,10 +121,10 @@ func TestRecovers(t *testing.T) {
 
 func TestParams(t *testing.T) {
 	for raw, field := range map[string]string{
-		`{"site_id": "12a", "api_key": "k"}`:                               "site_id",
-		`{"api_key": "k"}`:                                                 "site_id",
-		`{"site_id": "1"}`:                                                 "api_key",
-		`{"site_id": "1", "api_key": ""}`:                                  "api_key",
+		`{"site_id": "12a", "api_key": "k"}`: "site_id",
+		`{"api_key": "k"}`:                   "site_id",
+		`{"site_id": "1"}`:                   "api_key",
+		`{"site_id": "1", "api_key": ""}`:    "api_key",
 		`{"site_id": "1", "api_key": "k", "base_url": "monitoringapi.x"}`: "base_url",
 	} {
 		_, _, err := energy.Build(Name, json.RawMessage(raw))
