@@ -64,6 +64,9 @@ func (p *energyPipe) stop() {
 		p.cancel()
 	}
 	p.wg.Wait()
+	for _, pl := range p.pollers {
+		energy.Close(pl.Source())
+	}
 }
 
 // energyReading is the policy's view of the site now.

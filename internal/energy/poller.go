@@ -59,6 +59,9 @@ func NewPoller(name string, src Source, cfg PollerConfig) *Poller {
 	return p
 }
 
+// Source returns the source the poller reads.
+func (p *Poller) Source() Source { return p.src }
+
 // Name is the source's name.
 func (p *Poller) Name() string { return p.name }
 

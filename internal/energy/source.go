@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"slices"
 	"sort"
 	"strings"
@@ -98,9 +99,19 @@ func Test(ctx context.Context, name string, params json.RawMessage) (Reading, er
 	if err != nil {
 		return Reading{}, err
 	}
+	// A device may serve one client at a time (SolarEdge's Modbus does):
+	// the wizard's test must not hold the connection after it is done.
+	defer Close(s)
 	ctx, cancel := context.WithTimeout(ctx, 10*time.Second)
 	defer cancel()
 	return s.Read(ctx)
+}
+
+// Close closes a source that holds a connection; others need nothing.
+func Close(s Source) {
+	if c, ok := s.(io.Closer); ok {
+		_ = c.Close() // nothing left to do with a source being dropped
+	}
 }
 
 // DecodeParams decodes params into a T strictly: unknown fields are an
