@@ -7,6 +7,7 @@ import (
 	_ "github.com/twcmanager/twcmanager/internal/energy/fronius"         // Fronius Solar API
 	_ "github.com/twcmanager/twcmanager/internal/energy/homeassistant"   // Home Assistant entities
 	_ "github.com/twcmanager/twcmanager/internal/energy/httpjson"        // any HTTP JSON endpoint
+	_ "github.com/twcmanager/twcmanager/internal/energy/mqtt"            // MQTT topics
 	_ "github.com/twcmanager/twcmanager/internal/energy/openhab"         // openHAB items
 	_ "github.com/twcmanager/twcmanager/internal/energy/powerwall"       // Tesla Powerwall gateway
 	_ "github.com/twcmanager/twcmanager/internal/energy/shelly"          // Shelly EM / 3EM / Pro 3EM
