@@ -79,7 +79,11 @@ type Source struct {
 
 	mu        sync.Mutex // guards what follows and every value's latest message
 	gen       uint64     // current run of the connection goroutine; 0 before the first
-	attempt   uint64     // current connection attempt, across runs
+	conns     uint64     // connections made, across runs
+	link      uint64     // number of the current run's connection; 0 while down
+	upAt      time.Time  // when it came up
+	flaps     int        // connections in a row that dropped within stable
+	lostWhy   error      // why the connection dropped, told before autopaho reports the drop
 	running   bool
 	closed    bool
 	stop      context.CancelFunc
@@ -136,6 +140,7 @@ func (s *Source) Start(ctx context.Context) {
 	s.running, s.stop = true, cancel
 	s.started, s.lastRead = time.Now(), time.Now()
 	s.connected, s.connErr = false, nil
+	s.link, s.flaps, s.lostWhy = 0, 0, nil
 	s.notify()
 	s.wg.Add(2)
 	go s.run(ctx, s.gen)
