@@ -1,0 +1,216 @@
+package store
+
+import (
+	"bytes"
+	"encoding/binary"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"syscall"
+	"time"
+
+	bolt "go.etcd.io/bbolt"
+	berrors "go.etcd.io/bbolt/errors"
+
+	"github.com/twcmanager/twcmanager/config"
+	"github.com/twcmanager/twcmanager/internal/secret"
+)
+
+// FileName is the database's name inside the data directory.
+const FileName = "twcmanager.db"
+
+// Schema is the layout this version writes.
+const Schema = 2
+
+// Bucket names.
+var (
+	bMeta     = []byte("meta")
+	bSettings = []byte("settings")
+	bSecrets  = []byte("secrets")
+	// Buckets of the history package.
+	Sessions = []byte("sessions")
+	Samples  = []byte("samples")
+	Quarters = []byte("quarters")
+	Lifetime = []byte("lifetime")
+)
+
+var (
+	kApp     = []byte("app")
+	kSchema  = []byte("schema")
+	kCurrent = []byte("current")
+	appName  = []byte("twcmanager")
+)
+
+// ErrForeign means the file at the data path is not a twcmanager database.
+var ErrForeign = errors.New("store: not a twcmanager database")
+
+// ErrDiskFull means a write failed for lack of space.
+var ErrDiskFull = errors.New("store: the disk is full")
+
+// Store is the open database.
+type Store struct {
+	db   *bolt.DB
+	path string
+}
+
+// Open opens (or creates) the database in dir. It never overwrites a file it
+// did not write.
+func Open(dir string) (*Store, error) {
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		return nil, fmt.Errorf("store: create data directory %s: %w", dir, err)
+	}
+	path := filepath.Join(dir, FileName)
+	if err := checkFile(path); err != nil {
+		return nil, err
+	}
+	db, err := bolt.Open(path, 0o600, &bolt.Options{Timeout: 2 * time.Second})
+	switch {
+	case errors.Is(err, berrors.ErrTimeout):
+		return nil, fmt.Errorf("store: %s is in use by another twcmanager; stop it first", path)
+	case errors.Is(err, berrors.ErrInvalid), errors.Is(err, berrors.ErrChecksum), errors.Is(err, berrors.ErrVersionMismatch):
+		return nil, refuse(path, fmt.Errorf("%w: %w", ErrForeign, err))
+	case err != nil:
+		return nil, fmt.Errorf("store: open %s: %w", path, diskErr(err))
+	}
+	s := &Store{db: db, path: path}
+	if err := s.migrate(); err != nil {
+		db.Close()
+		return nil, err
+	}
+	return s, nil
+}
+
+// checkFile refuses a non-empty file that does not start like a bbolt file,
+// before bbolt touches it.
+func checkFile(path string) error {
+	f, err := os.Open(path)
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil
+	}
+	if err != nil {
+		return fmt.Errorf("store: open %s: %w", path, err)
+	}
+	defer f.Close()
+	var head [32]byte
+	n, err := io.ReadFull(f, head[:])
+	if n == 0 {
+		return nil // empty: nothing to lose
+	}
+	// A bbolt file begins with a meta page: a 16-byte page header, then the
+	// magic number.
+	if err != nil || binary.LittleEndian.Uint32(head[16:20]) != 0xED0CDAED {
+		return refuse(path, ErrForeign)
+	}
+	return nil
+}
+
+func refuse(path string, cause error) error {
+	return fmt.Errorf("%w: the file %s is not one twcmanager can use and has not been changed; "+
+		"move it aside (for example: mv %s %s.old) and start again to begin with a new database", cause, path, path, path)
+}
+
+// diskErr marks a write that failed for lack of space.
+func diskErr(err error) error {
+	if errors.Is(err, syscall.ENOSPC) {
+		return fmt.Errorf("%w: %w", ErrDiskFull, err)
+	}
+	return err
+}
+
+// Path is where the database lives.
+func (s *Store) Path() string { return s.path }
+
+// Close closes the database.
+func (s *Store) Close() error { return s.db.Close() }
+
+// Update runs fn in a read-write transaction; a full disk is ErrDiskFull.
+func (s *Store) Update(fn func(*bolt.Tx) error) error { return diskErr(s.db.Update(fn)) }
+
+// View runs fn in a read-only transaction.
+func (s *Store) View(fn func(*bolt.Tx) error) error { return s.db.View(fn) }
+
+// Settings returns the saved settings, and false when none were saved yet.
+func (s *Store) Settings() (config.Settings, bool, error) {
+	var out config.Settings
+	var found bool
+	err := s.db.View(func(tx *bolt.Tx) error {
+		v := tx.Bucket(bSettings).Get(kCurrent)
+		if v == nil {
+			return nil
+		}
+		found = true
+		return json.Unmarshal(v, &out)
+	})
+	if err != nil {
+		return config.Settings{}, false, fmt.Errorf("store: read settings: %w", err)
+	}
+	return out, found, nil
+}
+
+// SaveSettings validates and saves s; invalid settings are not saved. The
+// settings are committed when it returns.
+func (s *Store) SaveSettings(st config.Settings) error {
+	if err := st.Validate(); err != nil {
+		return err
+	}
+	b, err := json.Marshal(st)
+	if err != nil {
+		return fmt.Errorf("store: encode settings: %w", err)
+	}
+	return s.Update(func(tx *bolt.Tx) error { return tx.Bucket(bSettings).Put(kCurrent, b) })
+}
+
+// Secret returns the secret called name (unset if there is none).
+func (s *Store) Secret(name string) (secret.String, error) {
+	var v string
+	err := s.db.View(func(tx *bolt.Tx) error {
+		v = string(tx.Bucket(bSecrets).Get([]byte(name)))
+		return nil
+	})
+	return secret.New(v), err
+}
+
+// SetSecret stores a secret; an unset value deletes it. Committed on return.
+func (s *Store) SetSecret(name string, v secret.String) error {
+	return s.Update(func(tx *bolt.Tx) error {
+		b := tx.Bucket(bSecrets)
+		if !v.IsSet() {
+			return b.Delete([]byte(name))
+		}
+		return b.Put([]byte(name), []byte(v.Reveal()))
+	})
+}
+
+// SecretNames lists the stored secrets' names, never their values.
+func (s *Store) SecretNames() ([]string, error) {
+	var names []string
+	err := s.db.View(func(tx *bolt.Tx) error {
+		return tx.Bucket(bSecrets).ForEach(func(k, _ []byte) error {
+			names = append(names, string(k))
+			return nil
+		})
+	})
+	return names, err
+}
+
+// Schema returns the file's schema version.
+func (s *Store) schema(tx *bolt.Tx) int {
+	m := tx.Bucket(bMeta)
+	if m == nil {
+		return 0
+	}
+	v := m.Get(kSchema)
+	if len(v) != 8 {
+		return 0
+	}
+	return int(binary.BigEndian.Uint64(v))
+}
+
+func (s *Store) isOurs(tx *bolt.Tx) bool {
+	m := tx.Bucket(bMeta)
+	return m != nil && bytes.Equal(m.Get(kApp), appName)
+}
