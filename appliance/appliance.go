@@ -12,6 +12,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"io/fs"
 	"log/slog"
 	"os"
@@ -23,7 +24,9 @@ import (
 	"github.com/twcmanager/twcmanager/internal/bus"
 	"github.com/twcmanager/twcmanager/internal/bus/rs485"
 	"github.com/twcmanager/twcmanager/internal/clock"
+	"github.com/twcmanager/twcmanager/internal/history"
 	"github.com/twcmanager/twcmanager/internal/policy"
+	"github.com/twcmanager/twcmanager/internal/store"
 	"github.com/twcmanager/twcmanager/internal/twc"
 	"github.com/twcmanager/twcmanager/internal/twcsim"
 	"github.com/twcmanager/twcmanager/internal/units"
@@ -36,8 +39,16 @@ type Config struct {
 	Demo bool
 	// Port is the serial device; empty means auto-detect the adapter.
 	Port string
-	// Settings are the settings to start with.
+	// DataDir holds the database; empty keeps nothing (tests).
+	DataDir string
+	// Settings are the settings to start with when the database has none.
 	Settings config.Settings
+	// Override changes the settings after they are loaded (command-line
+	// flags the user gave); the result is saved.
+	Override func(*config.Settings)
+	// ClockGood reports whether the wall clock can be trusted; by default a
+	// clock that says 2025 or later.
+	ClockGood func() bool
 	// StatusEvery is how often a status line is logged; 0 means never.
 	StatusEvery time.Duration
 	Logger      *slog.Logger
@@ -53,6 +64,8 @@ type Appliance struct {
 	policy  *policy.Controller
 	sim     *twcsim.Sim
 	energy  atomic.Pointer[energyPipe]
+	store   *store.Store // nil without a DataDir
+	history *history.Recorder
 
 	mu     sync.Mutex // guards runCtx
 	runCtx context.Context
@@ -67,10 +80,17 @@ func New(cfg Config) (*Appliance, error) {
 	if cfg.Clock == nil {
 		cfg.Clock = clock.Real()
 	}
-	if err := cfg.Settings.Validate(); err != nil {
-		return nil, err
+	if cfg.ClockGood == nil {
+		clk := cfg.Clock
+		cfg.ClockGood = func() bool { return clk.Now().Year() >= 2025 }
 	}
 	a := &Appliance{cfg: cfg, log: cfg.Logger, targets: &bus.TargetTable{}}
+	if err := a.openStore(); err != nil {
+		return nil, err
+	}
+	if err := a.cfg.Settings.Validate(); err != nil {
+		return nil, err
+	}
 	var open bus.Opener
 	switch {
 	case cfg.Demo:
@@ -110,8 +130,81 @@ func New(cfg Config) (*Appliance, error) {
 	if err != nil {
 		return nil, err
 	}
+	a.startHistory()
 	return a, nil
 }
+
+// openStore opens the database, takes the stored settings (or the given
+// ones on first start), applies the overrides and saves the result.
+func (a *Appliance) openStore() error {
+	if a.cfg.DataDir == "" {
+		if a.cfg.Override != nil {
+			a.cfg.Override(&a.cfg.Settings)
+		}
+		return nil
+	}
+	st, err := store.Open(a.cfg.DataDir)
+	if err != nil {
+		return err
+	}
+	s, found, err := loadSettings(st)
+	if err != nil {
+		st.Close()
+		return fmt.Errorf("appliance: stored settings in %s: %w", st.Path(), err)
+	}
+	if found {
+		a.cfg.Settings = s
+		a.log.Info("settings loaded", "file", st.Path())
+	}
+	if a.cfg.Override != nil {
+		a.cfg.Override(&a.cfg.Settings)
+	}
+	if err := saveSettings(st, a.cfg.Settings); err != nil {
+		st.Close()
+		return err
+	}
+	a.store = st
+	return nil
+}
+
+// startHistory prepares the recorder when there is a database.
+func (a *Appliance) startHistory() {
+	if a.store == nil {
+		return
+	}
+	a.history = history.NewRecorder(history.RecorderConfig{
+		DB: history.New(a.store), Clock: a.cfg.Clock, ClockGood: a.cfg.ClockGood, Logger: a.log,
+		Chargers: func() []history.ChargerView {
+			el := a.policy.Settings().Electrical
+			snap := a.master.Snapshot()
+			out := make([]history.ChargerView, 0, len(snap.Chargers))
+			for i, c := range policy.FromSnapshot(snap) {
+				info := snap.Chargers[i].Info
+				out = append(out, history.ChargerView{ID: c.ID, CarPresent: c.CarPresent(), Actual: c.Actual,
+					Watts: policy.Power(c, el), VIN: info.VIN, LifetimeKWh: info.LifetimeKWh})
+			}
+			return out
+		},
+		Site: func() history.SiteView {
+			r := a.energyReading()
+			return history.SiteView{Generation: float64(r.Generation), Consumption: float64(r.Consumption), Grid: float64(r.Grid),
+				Has:                  history.SampleHas{Generation: r.Has.Generation, Consumption: r.Has.Consumption, Grid: r.Has.Grid},
+				MeterIncludesCharger: a.policy.Settings().Policy.Surplus.MeterIncludesCharger}
+		},
+		Mode: func() string {
+			if d, ok := a.policy.Last(); ok {
+				return string(d.Mode)
+			}
+			return ""
+		},
+	})
+}
+
+// History returns the history recorder, nil without a database.
+func (a *Appliance) History() *history.Recorder { return a.history }
+
+// Store returns the database, nil without a DataDir.
+func (a *Appliance) Store() *store.Store { return a.store }
 
 // busLimits are the wiring limits the bus master clamps every offer to.
 func busLimits(w config.Wiring) bus.Limits {
@@ -132,6 +225,11 @@ func (a *Appliance) SetSettings(s config.Settings) error {
 	if !sameSources(a.policy.Settings().Sources, s.Sources) {
 		var err error
 		if pipe, err = buildEnergy(s.Sources, a.cfg.Clock, a.log); err != nil {
+			return err
+		}
+	}
+	if a.store != nil {
+		if err := saveSettings(a.store, s); err != nil {
 			return err
 		}
 	}
@@ -191,6 +289,10 @@ func (a *Appliance) Run(ctx context.Context) error {
 	a.mu.Unlock()
 	defer func() { a.energy.Load().stop() }()
 	wg.Go(func() { _ = a.policy.Run(ctx) })
+	if a.history != nil {
+		wg.Go(func() { a.history.Run(ctx) })
+		defer a.store.Close()
+	}
 	if a.cfg.StatusEvery > 0 {
 		wg.Go(func() { a.logStatus(ctx) })
 	}

@@ -11,6 +11,7 @@ import (
 	"log/slog"
 	"os"
 	"os/signal"
+	"path/filepath"
 	"strings"
 	"syscall"
 	"time"
@@ -52,6 +53,7 @@ func run(ctx context.Context, args []string, stderr io.Writer) error {
 	sharedLimit := fs.Float64("shared-limit", 32, "continuous current limit of the circuit all chargers share, in A")
 	logFormat := fs.String("log-format", "text", "log format: text or json")
 	verbose := fs.Bool("v", false, "log every dropped frame and query (debug level)")
+	dataDir := fs.String("data", "", "directory of the database (default ./data/default; ./data/demo with -demo)")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -61,20 +63,38 @@ func run(ctx context.Context, args []string, stderr io.Writer) error {
 	if *demo && *port != "" {
 		return usageError{errors.New("twcmanager: -demo and -port exclude each other: the demo uses simulated chargers")}
 	}
+	dir := *dataDir
+	if dir == "" {
+		dir = filepath.Join("data", "default")
+		if *demo {
+			dir = filepath.Join("data", "demo") // the demo's history stays apart
+		}
+	}
 	settings := config.Defaults()
 	if *demo {
 		settings = appliance.DemoSettings()
 	}
-	settings.Wiring.Charger = config.Circuit{Limit: units.Amps(*chargerLimit)}
-	settings.Wiring.Shared = config.Circuit{Limit: units.Amps(*sharedLimit)}
-	if *amps != 0 {
-		settings.Policy.Mode = config.ModeNow
-		settings.Policy.ChargeNow.Amps = units.Amps(*amps)
+	// Flags the user gave change the stored settings; the others leave them.
+	set := map[string]bool{}
+	fs.Visit(func(f *flag.Flag) { set[f.Name] = true })
+	override := func(s *config.Settings) {
+		if set["charger-limit"] {
+			s.Wiring.Charger = config.Circuit{Limit: units.Amps(*chargerLimit)}
+		}
+		if set["shared-limit"] {
+			s.Wiring.Shared = config.Circuit{Limit: units.Amps(*sharedLimit)}
+		}
+		if set["amps"] {
+			s.Policy.Mode = config.ModeNow
+			s.Policy.ChargeNow.Amps = units.Amps(*amps)
+		}
+		if set["mode"] {
+			s.Policy.Mode = config.Mode(*mode)
+		}
 	}
-	if *mode != "" {
-		settings.Policy.Mode = config.Mode(*mode)
-	}
-	if err := settings.Validate(); err != nil {
+	check := settings
+	override(&check)
+	if err := check.Validate(); err != nil {
 		return usageError{fmt.Errorf("twcmanager: %w", flagNames(err))}
 	}
 	level := slog.LevelInfo
@@ -92,7 +112,7 @@ func run(ctx context.Context, args []string, stderr io.Writer) error {
 		return usageError{fmt.Errorf("twcmanager: -log-format %q: allowed text or json", *logFormat)}
 	}
 	app, err := appliance.New(appliance.Config{
-		Demo: *demo, Port: *port, Settings: settings,
+		Demo: *demo, Port: *port, Settings: settings, Override: override, DataDir: dir,
 		StatusEvery: 30 * time.Second,
 		Logger:      slog.New(handler),
 	})

@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"bytes"
 	"context"
+	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
@@ -28,7 +29,7 @@ func buildBinary(t *testing.T) string {
 // flowing within 5 s, and exits 0 on SIGTERM.
 func TestDemoLinksChargersWithinFiveSeconds(t *testing.T) {
 	bin := buildBinary(t)
-	cmd := exec.Command(bin, "-demo")
+	cmd := exec.Command(bin, "-demo", "-data", t.TempDir())
 	stderr, err := cmd.StderrPipe()
 	if err != nil {
 		t.Fatal(err)
@@ -103,7 +104,7 @@ func field(line, key string) string {
 // the adapters found.
 func TestMissingPortIsOneLine(t *testing.T) {
 	bin := buildBinary(t)
-	out, err := exec.Command(bin, "-port", "/dev/ttyUSB-nonexistent").CombinedOutput()
+	out, err := exec.Command(bin, "-port", "/dev/ttyUSB-nonexistent", "-data", t.TempDir()).CombinedOutput()
 	if ee, ok := err.(*exec.ExitError); !ok || ee.ExitCode() != 1 {
 		t.Fatalf("exit: %v\n%s", err, out)
 	}
@@ -140,10 +141,53 @@ func TestRunDemoInProcess(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Second)
 	defer cancel()
 	var buf bytes.Buffer
-	if err := run(ctx, []string{"-demo", "-log-format", "json"}, &buf); err != nil {
+	if err := run(ctx, []string{"-demo", "-log-format", "json", "-data", t.TempDir()}, &buf); err != nil {
 		t.Fatal(err)
 	}
 	if !strings.Contains(buf.String(), `"msg":"bus: charger linked"`) {
 		t.Fatalf("log:\n%s", buf.String())
+	}
+}
+
+// Settings survive a restart; a flag given on the command line changes them,
+// one not given leaves them.
+func TestSettingsPersistAndFlagsOverride(t *testing.T) {
+	dir := t.TempDir()
+	runFor := func(args ...string) string {
+		ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+		defer cancel()
+		var buf bytes.Buffer
+		if err := run(ctx, append([]string{"-demo", "-data", dir}, args...), &buf); err != nil {
+			t.Fatal(err)
+		}
+		return buf.String()
+	}
+	runFor("-amps", "20", "-shared-limit", "40")
+	out := runFor()
+	if !strings.Contains(out, "mode=now") || !strings.Contains(out, `shared_limit="40.00 A"`) || !strings.Contains(out, "settings loaded") {
+		t.Fatalf("second start did not keep the settings:\n%s", out)
+	}
+	out = runFor("-mode", "solar")
+	if !strings.Contains(out, "mode=solar") || !strings.Contains(out, `shared_limit="40.00 A"`) {
+		t.Fatalf("-mode did not change only the mode:\n%s", out)
+	}
+}
+
+// A file at the data path that is not a twcmanager database stops the
+// program with a message saying where it is and how to move it aside, and
+// the file is left as it was.
+func TestForeignDatabaseStops(t *testing.T) {
+	dir := t.TempDir()
+	path := filepath.Join(dir, "twcmanager.db")
+	junk := []byte("this is somebody's spreadsheet, not a database")
+	if err := os.WriteFile(path, junk, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	err := run(context.Background(), []string{"-demo", "-data", dir}, &bytes.Buffer{})
+	if err == nil || !strings.Contains(err.Error(), path) || !strings.Contains(err.Error(), "mv ") || exitCode(err) != 1 {
+		t.Fatalf("err = %v", err)
+	}
+	if got, _ := os.ReadFile(path); !bytes.Equal(got, junk) {
+		t.Fatal("the foreign file was changed")
 	}
 }

@@ -7,11 +7,14 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"reflect"
 	"slices"
 	"sort"
 	"strings"
 	"sync"
 	"time"
+
+	"github.com/twcmanager/twcmanager/internal/secret"
 )
 
 // Source reads a device once. Read must honour ctx's deadline and return an
@@ -30,6 +33,9 @@ type Kind struct {
 	Interval time.Duration
 	// Timeout bounds one read (default 5 s); cloud APIs need longer.
 	Timeout time.Duration
+	// Params is the zero value of the kind's parameter struct; its fields of
+	// type secret.String are the kind's secrets (SecretFields).
+	Params any
 	// New decodes and validates parameters and returns a ready source.
 	// Errors for bad parameters are config.Errors naming each field.
 	New func(params json.RawMessage) (Source, error)
@@ -131,4 +137,26 @@ func DecodeParams[T any](kind string, params json.RawMessage) (T, error) {
 		return v, fmt.Errorf("%s: settings: %w", kind, err)
 	}
 	return v, nil
+}
+
+// SecretFields lists the JSON names of a kind's secret parameters: those
+// the store keeps apart and no page or API returns.
+func SecretFields(k Kind) []string {
+	t := reflect.TypeOf(k.Params)
+	if t == nil || t.Kind() != reflect.Struct {
+		return nil
+	}
+	var out []string
+	secretType := reflect.TypeFor[secret.String]()
+	for f := range t.Fields() {
+		if f.Type != secretType {
+			continue
+		}
+		name, _, _ := strings.Cut(f.Tag.Get("json"), ",")
+		if name == "" {
+			name = f.Name
+		}
+		out = append(out, name)
+	}
+	return out
 }

@@ -46,10 +46,10 @@ func wattsPerAmp(c Charger, e config.Electrical) float64 {
 	return volts * float64(phases)
 }
 
-// power is what charger c draws now: its heartbeat current (fresh every
+// Power is what charger c draws now: its heartbeat current (fresh every
 // second) times the volts of the phases it draws on. The meter's own phase
 // currents are read only once a minute, so they give the shape, not the size.
-func power(c Charger, e config.Electrical) float64 {
+func Power(c Charger, e config.Electrical) float64 {
 	return float64(c.Actual) * wattsPerAmp(c, e)
 }
 

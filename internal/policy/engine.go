@@ -115,7 +115,7 @@ func (e *Engine) prepare(in Inputs) []*charger {
 		x.limit = units.Min(w.ChargerLimit(c.ID), c.Advertised, w.Shared.Continuous()).Whole()
 		x.min = max(w.ChargerMin(c.ID), c.ProtocolMin)
 		x.wpa = wattsPerAmp(c, el)
-		x.watts = power(c, el)
+		x.watts = Power(c, el)
 		x.cap = x.limit
 		// A car drawing well below its offer for a minute limits itself.
 		if c.Offered >= x.min && c.Actual >= 1 && float64(c.Offered-c.Actual) > limitedMargin {

@@ -27,7 +27,8 @@ const Name = "enphase"
 
 func init() {
 	energy.Register(energy.Kind{
-		Name: Name, Label: "Enphase Envoy / IQ Gateway",
+		Params: Params{},
+		Name:   Name, Label: "Enphase Envoy / IQ Gateway",
 		Roles: []energy.Role{energy.RolePV, energy.RoleConsumption, energy.RoleGrid},
 		// The gateway is a small computer that answers slowly under load;
 		// its meters update about every second, so 10 s loses little.

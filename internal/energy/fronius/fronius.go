@@ -20,7 +20,8 @@ const Name = "fronius"
 
 func init() {
 	energy.Register(energy.Kind{
-		Name: Name, Label: "Fronius Solar API",
+		Params: Params{},
+		Name:   Name, Label: "Fronius Solar API",
 		Roles:    []energy.Role{energy.RolePV, energy.RoleConsumption, energy.RoleGrid, energy.RoleBattery},
 		Interval: 5 * time.Second,
 		New: func(raw json.RawMessage) (energy.Source, error) {

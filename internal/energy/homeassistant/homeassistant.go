@@ -25,7 +25,8 @@ const Name = "homeassistant"
 
 func init() {
 	energy.Register(energy.Kind{
-		Name: Name, Label: "Home Assistant sensors",
+		Params: Params{},
+		Name:   Name, Label: "Home Assistant sensors",
 		Roles: []energy.Role{energy.RolePV, energy.RoleConsumption, energy.RoleGrid, energy.RoleBattery},
 		New: func(raw json.RawMessage) (energy.Source, error) {
 			p, err := energy.DecodeParams[Params](Name, raw)

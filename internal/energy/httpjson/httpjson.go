@@ -20,7 +20,8 @@ const Name = "httpjson"
 
 func init() {
 	energy.Register(energy.Kind{
-		Name: Name, Label: "HTTP JSON (any device)",
+		Params: Params{},
+		Name:   Name, Label: "HTTP JSON (any device)",
 		Roles: []energy.Role{energy.RolePV, energy.RoleConsumption, energy.RoleGrid, energy.RoleBattery},
 		New: func(raw json.RawMessage) (energy.Source, error) {
 			p, err := energy.DecodeParams[Params](Name, raw)

@@ -29,7 +29,8 @@ const Name = "mqtt"
 
 func init() {
 	energy.Register(energy.Kind{
-		Name: Name, Label: "MQTT topics",
+		Params: Params{},
+		Name:   Name, Label: "MQTT topics",
 		Roles:    []energy.Role{energy.RolePV, energy.RoleConsumption, energy.RoleGrid, energy.RoleBattery},
 		Interval: 5 * time.Second, // a Read costs nothing: it only looks at stored messages
 		New: func(raw json.RawMessage) (energy.Source, error) {

@@ -24,7 +24,8 @@ const Name = "openhab"
 
 func init() {
 	energy.Register(energy.Kind{
-		Name: Name, Label: "openHAB items",
+		Params: Params{},
+		Name:   Name, Label: "openHAB items",
 		Roles: []energy.Role{energy.RolePV, energy.RoleConsumption, energy.RoleGrid},
 		New: func(raw json.RawMessage) (energy.Source, error) {
 			p, err := energy.DecodeParams[Params](Name, raw)

@@ -30,7 +30,8 @@ const Name = "powerwall"
 
 func init() {
 	energy.Register(energy.Kind{
-		Name: Name, Label: "Tesla Powerwall gateway",
+		Params: Params{},
+		Name:   Name, Label: "Tesla Powerwall gateway",
 		Roles:    []energy.Role{energy.RolePV, energy.RoleConsumption, energy.RoleGrid, energy.RoleBattery},
 		Interval: 5 * time.Second,
 		New: func(raw json.RawMessage) (energy.Source, error) {

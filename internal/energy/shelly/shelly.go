@@ -23,7 +23,8 @@ const Name = "shelly"
 
 func init() {
 	energy.Register(energy.Kind{
-		Name: Name, Label: "Shelly energy meter",
+		Params: Params{},
+		Name:   Name, Label: "Shelly energy meter",
 		Roles: []energy.Role{energy.RoleGrid, energy.RolePV},
 		// The meter measures every second; its small processor should not
 		// be asked much more often than this.

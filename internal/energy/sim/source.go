@@ -20,7 +20,8 @@ var Profiles = map[string]Day{"clear": ClearSummer, "clouds": BrokenClouds, "ove
 
 func init() {
 	energy.Register(energy.Kind{
-		Name: Name, Label: "Simulated PV and house (demo)",
+		Params: Params{},
+		Name:   Name, Label: "Simulated PV and house (demo)",
 		Roles:    []energy.Role{energy.RolePV, energy.RoleConsumption},
 		Interval: 5 * time.Second,
 		New: func(raw json.RawMessage) (energy.Source, error) {

@@ -27,7 +27,8 @@ const DefaultBaseURL = "https://monitoringapi.solaredge.com"
 
 func init() {
 	energy.Register(energy.Kind{
-		Name: Name, Label: "SolarEdge monitoring cloud",
+		Params: Params{},
+		Name:   Name, Label: "SolarEdge monitoring cloud",
 		Roles: []energy.Role{energy.RolePV, energy.RoleConsumption, energy.RoleGrid, energy.RoleBattery},
 		// The cloud allows 300 calls a day per site and per key: one call
 		// every 5 minutes is 288 a day, leaving a few for the wizard's test

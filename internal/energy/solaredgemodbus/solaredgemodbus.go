@@ -33,7 +33,8 @@ var meterAt = [3]uint16{40188, 40362, 40536}
 
 func init() {
 	energy.Register(energy.Kind{
-		Name: Name, Label: "SolarEdge inverter (local Modbus TCP)",
+		Params: Params{},
+		Name:   Name, Label: "SolarEdge inverter (local Modbus TCP)",
 		Roles:    []energy.Role{energy.RolePV, energy.RoleGrid},
 		Interval: 5 * time.Second,
 		New: func(raw json.RawMessage) (energy.Source, error) {

@@ -27,7 +27,8 @@ const Name = "sunspec"
 
 func init() {
 	energy.Register(energy.Kind{
-		Name: Name, Label: "SunSpec inverter or meter (Modbus TCP)",
+		Params: Params{},
+		Name:   Name, Label: "SunSpec inverter or meter (Modbus TCP)",
 		Roles:    []energy.Role{energy.RolePV, energy.RoleGrid},
 		Interval: 5 * time.Second,
 		New: func(raw json.RawMessage) (energy.Source, error) {

@@ -25,7 +25,8 @@ const DefaultUnit = 100
 
 func init() {
 	energy.Register(energy.Kind{
-		Name: Name, Label: "Victron GX (Modbus TCP)",
+		Params: Params{},
+		Name:   Name, Label: "Victron GX (Modbus TCP)",
 		Roles:    []energy.Role{energy.RolePV, energy.RoleConsumption, energy.RoleGrid, energy.RoleBattery},
 		Interval: 5 * time.Second,
 		New: func(raw json.RawMessage) (energy.Source, error) {
