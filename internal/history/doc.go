@@ -21,6 +21,7 @@
 //     started before is committed at once without a start time and given one
 //     then.
 //
-// Size is bounded: 2 880 minute samples of 21 bytes and 70 080 quarters of
-// 30 bytes, plus the sessions. See docs/history.md for measured figures.
+// Size is bounded: 48 hours of minute samples (21 bytes each) and two years
+// of quarters (26 bytes each), plus the sessions. See docs/history.md for
+// measured figures.
 package history

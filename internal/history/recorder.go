@@ -172,6 +172,9 @@ func (r *Recorder) closeCrashed() {
 		if end.IsZero() {
 			end = s.Start
 		}
+		// Begun and cut off before the clock was ever good: closed without
+		// a time rather than left open to be closed again at every start.
+		s.EndUnknown = end.IsZero()
 		if _, err := r.cfg.DB.EndSession(s, end); err != nil {
 			r.fail(r.cfg.Clock.Now(), err)
 			continue

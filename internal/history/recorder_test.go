@@ -166,3 +166,20 @@ type stepClock struct{ now func() time.Time }
 
 func (c stepClock) Now() time.Time                       { return c.now() }
 func (c stepClock) NewTimer(d time.Duration) clock.Timer { return clock.Real().NewTimer(d) }
+
+// A session cut off before any time was stamped on it is closed once, not
+// left open to be closed again at every start.
+func TestRecorderClosesTimelessSession(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		db := openDB(t)
+		s, _ := db.StartSession(Session{Charger: 0x4580, ClockPending: true, IntegratedWh: 1200})
+		for range 2 {
+			runRecorder(t, RecorderConfig{DB: db, Chargers: func() []ChargerView { return nil }}, time.Minute)
+		}
+		ss, _ := db.Sessions(time.Time{}, time.Now())
+		lt, _ := db.Lifetime()
+		if len(ss) != 1 || ss[0].Open() || !ss[0].EndUnknown || ss[0].ID != s.ID || lt["charger/4580"] != 1200 {
+			t.Fatalf("sessions %+v lifetime %v", ss, lt)
+		}
+	})
+}

@@ -35,10 +35,13 @@ type Session struct {
 	// ClockPending marks a session that began before the clock was good:
 	// its Start is not known yet.
 	ClockPending bool `json:"clock_pending,omitempty"`
+	// EndUnknown marks a session a crash cut off before any time could be
+	// stamped on it: it is over, but when is not known.
+	EndUnknown bool `json:"end_unknown,omitempty"`
 }
 
 // Open reports whether the session is still running.
-func (s Session) Open() bool { return s.End.IsZero() }
+func (s Session) Open() bool { return s.End.IsZero() && !s.EndUnknown }
 
 // SolarShare is the fraction (0..1) of the energy that came from surplus.
 func (s Session) SolarShare() float64 {

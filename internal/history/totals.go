@@ -76,7 +76,7 @@ func WriteSessionsCSV(w io.Writer, sessions []Session, loc *time.Location) error
 		return err
 	}
 	ts := func(t time.Time) string {
-		if t.IsZero() {
+		if t.IsZero() || t.Year() < 2000 {
 			return ""
 		}
 		return t.In(loc).Format(time.RFC3339)

@@ -4,6 +4,9 @@ import (
 	"encoding/binary"
 	"encoding/json"
 	"fmt"
+	"math"
+	"strconv"
+	"time"
 
 	bolt "go.etcd.io/bbolt"
 )
@@ -36,7 +39,9 @@ type sessionV1 struct {
 }
 
 // v1toV2 adds the power history and per-charger and per-car totals, and
-// moves sessions to watt-hours with the energy's source named.
+// moves sessions to watt-hours with the energy's source named, in the form
+// history.Session reads: the ID in the record, the charger as a number,
+// times in RFC 3339.
 func v1toV2(tx *bolt.Tx) error {
 	for _, b := range [][]byte{Samples, Quarters, Lifetime} {
 		if _, err := tx.CreateBucketIfNotExists(b); err != nil {
@@ -46,17 +51,46 @@ func v1toV2(tx *bolt.Tx) error {
 	b := tx.Bucket(Sessions)
 	type kv struct{ k, v []byte }
 	var rewrites []kv
+	var last uint64
 	err := b.ForEach(func(k, v []byte) error {
 		var old sessionV1
 		if err := json.Unmarshal(v, &old); err != nil {
 			return fmt.Errorf("session %x: %w", k, err)
 		}
-		nv, err := json.Marshal(map[string]any{
-			"charger": old.Charger, "start": old.Start, "end": old.End, "vin": old.VIN,
+		if len(k) != 8 {
+			return fmt.Errorf("session %x: key of %d bytes", k, len(k))
+		}
+		charger, err := strconv.ParseUint(old.Charger, 16, 16)
+		if err != nil {
+			return fmt.Errorf("session %x: charger %q: %w", k, old.Charger, err)
+		}
+		id := binary.BigEndian.Uint64(k)
+		last = max(last, id)
+		s := map[string]any{
+			"id": id, "charger": charger, "vin": old.VIN,
 			"energy_wh": old.KWh * 1000, "energy_source": "meter",
-		})
+		}
+		if old.Start != 0 {
+			s["start"] = time.Unix(old.Start, 0).UTC()
+		}
+		if old.End != 0 {
+			s["end"] = time.Unix(old.End, 0).UTC()
+			s["updated"] = s["end"]
+		}
+		nv, err := json.Marshal(s)
 		if err != nil {
 			return err
+		}
+		// Schema 1 had no totals: finished sessions count toward them now.
+		if old.End != 0 {
+			if err := addLifetime(tx, fmt.Sprintf("charger/%04X", charger), float64(old.KWh*1000)); err != nil {
+				return err
+			}
+			if old.VIN != "" {
+				if err := addLifetime(tx, "car/"+old.VIN, float64(old.KWh*1000)); err != nil {
+					return err
+				}
+			}
 		}
 		rewrites = append(rewrites, kv{append([]byte(nil), k...), nv})
 		return nil
@@ -69,20 +103,18 @@ func v1toV2(tx *bolt.Tx) error {
 			return err
 		}
 	}
+	// New sessions take their IDs from the sequence: past the old ones.
+	if b.Sequence() < last {
+		return b.SetSequence(last)
+	}
 	return nil
 }
 
 func (s *Store) migrate() error {
 	var from int
-	err := s.db.View(func(tx *bolt.Tx) error {
-		from = s.schema(tx)
-		if from > 0 && !s.isOurs(tx) || from == 0 && tx.Bucket(bMeta) == nil && hasBuckets(tx) {
-			return refuse(s.path, ErrForeign)
-		}
-		if from > Schema {
-			return fmt.Errorf("store: %s was written by a newer twcmanager (schema %d; this one knows %d): update twcmanager, or move the file aside to start afresh", s.path, from, Schema)
-		}
-		return nil
+	err := s.db.View(func(tx *bolt.Tx) (err error) {
+		from, err = s.identify(tx)
+		return err
 	})
 	if err != nil {
 		return err
@@ -102,6 +134,20 @@ func (s *Store) migrate() error {
 	return nil
 }
 
+// identify returns the file's schema. It refuses a file with buckets that
+// does not name twcmanager in its meta bucket (another application's, even
+// one with a bucket called meta) and one written by a newer twcmanager.
+func (s *Store) identify(tx *bolt.Tx) (int, error) {
+	if hasBuckets(tx) && !s.isOurs(tx) {
+		return 0, refuse(s.path, ErrForeign)
+	}
+	v := s.schema(tx)
+	if v > Schema {
+		return v, fmt.Errorf("store: %s was written by a newer twcmanager (schema %d; this one knows %d): update twcmanager, or move the file aside to start afresh", s.path, v, Schema)
+	}
+	return v, nil
+}
+
 func putSchema(tx *bolt.Tx, v int) error {
 	var b [8]byte
 	binary.BigEndian.PutUint64(b[:], uint64(v))
@@ -112,4 +158,17 @@ func hasBuckets(tx *bolt.Tx) bool {
 	found := false
 	_ = tx.ForEach(func([]byte, *bolt.Bucket) error { found = true; return nil })
 	return found
+}
+
+// addLifetime adds Wh to a lifetime counter (float64 bits, big-endian), the
+// encoding the history package reads.
+func addLifetime(tx *bolt.Tx, name string, wh float64) error {
+	b := tx.Bucket(Lifetime)
+	var cur float64
+	if v := b.Get([]byte(name)); len(v) == 8 {
+		cur = math.Float64frombits(binary.BigEndian.Uint64(v))
+	}
+	var out [8]byte
+	binary.BigEndian.PutUint64(out[:], math.Float64bits(cur+wh))
+	return b.Put([]byte(name), out[:])
 }

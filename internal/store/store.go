@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"hash/fnv"
 	"io"
 	"io/fs"
 	"os"
@@ -64,17 +65,28 @@ func Open(dir string) (*Store, error) {
 		return nil, fmt.Errorf("store: create data directory %s: %w", dir, err)
 	}
 	path := filepath.Join(dir, FileName)
-	if err := checkFile(path); err != nil {
+	existing, err := checkFile(path)
+	if err != nil {
 		return nil, err
 	}
-	db, err := bolt.Open(path, 0o600, &bolt.Options{Timeout: 2 * time.Second})
-	switch {
-	case errors.Is(err, berrors.ErrTimeout):
-		return nil, fmt.Errorf("store: %s is in use by another twcmanager; stop it first", path)
-	case errors.Is(err, berrors.ErrInvalid), errors.Is(err, berrors.ErrChecksum), errors.Is(err, berrors.ErrVersionMismatch):
-		return nil, refuse(path, fmt.Errorf("%w: %w", ErrForeign, err))
-	case err != nil:
-		return nil, fmt.Errorf("store: open %s: %w", path, diskErr(err))
+	if existing {
+		// Look before writing: opened read-write, bbolt writes to a file at
+		// once (it saves a missing freelist), so a file is first examined
+		// read-only.
+		db, err := openBolt(path, true)
+		if err != nil {
+			return nil, err
+		}
+		probe := &Store{db: db, path: path}
+		err = db.View(func(tx *bolt.Tx) error { _, err := probe.identify(tx); return err })
+		db.Close()
+		if err != nil {
+			return nil, err
+		}
+	}
+	db, err := openBolt(path, false)
+	if err != nil {
+		return nil, err
 	}
 	s := &Store{db: db, path: path}
 	if err := s.migrate(); err != nil {
@@ -84,28 +96,92 @@ func Open(dir string) (*Store, error) {
 	return s, nil
 }
 
+func openBolt(path string, readOnly bool) (*bolt.DB, error) {
+	db, err := bolt.Open(path, 0o600, &bolt.Options{Timeout: 2 * time.Second, ReadOnly: readOnly})
+	switch {
+	case errors.Is(err, berrors.ErrTimeout):
+		return nil, fmt.Errorf("store: %s is in use by another twcmanager; stop it first", path)
+	case errors.Is(err, berrors.ErrInvalid), errors.Is(err, berrors.ErrChecksum), errors.Is(err, berrors.ErrVersionMismatch):
+		return nil, refuse(path, fmt.Errorf("%w: %w", ErrForeign, err))
+	case err != nil:
+		return nil, fmt.Errorf("store: open %s: %w", path, diskErr(err))
+	}
+	return db, nil
+}
+
+// boltMagic starts every bbolt meta page.
+const boltMagic = 0xED0CDAED
+
 // checkFile refuses a non-empty file that does not start like a bbolt file,
-// before bbolt touches it.
-func checkFile(path string) error {
+// or is shorter than its own meta page says, before bbolt touches it. It
+// reports whether a non-empty file is there.
+func checkFile(path string) (bool, error) {
 	f, err := os.Open(path)
 	if errors.Is(err, fs.ErrNotExist) {
-		return nil
+		return false, nil
 	}
 	if err != nil {
-		return fmt.Errorf("store: open %s: %w", path, err)
+		return false, fmt.Errorf("store: open %s: %w", path, err)
 	}
 	defer f.Close()
 	var head [32]byte
 	n, err := io.ReadFull(f, head[:])
 	if n == 0 {
-		return nil // empty: nothing to lose
+		return false, nil // empty: nothing to lose
 	}
 	// A bbolt file begins with a meta page: a 16-byte page header, then the
 	// magic number.
-	if err != nil || binary.LittleEndian.Uint32(head[16:20]) != 0xED0CDAED {
-		return refuse(path, ErrForeign)
+	if err != nil || binary.LittleEndian.Uint32(head[16:20]) != boltMagic {
+		return true, refuse(path, ErrForeign)
 	}
-	return nil
+	// bbolt trusts the newest valid meta page and reads pages up to its
+	// high-water mark: a file cut short (a copy that did not finish, a
+	// damaged card) makes it panic or fault instead of failing, so refuse it.
+	info, err := f.Stat()
+	if err != nil {
+		return true, fmt.Errorf("store: open %s: %w", path, err)
+	}
+	if need := highWater(f, info.Size()); uint64(info.Size()) < need {
+		return true, refuse(path, fmt.Errorf("%w: it has %d bytes but its pages need %d: it was cut short", ErrForeign, info.Size(), need))
+	}
+	return true, nil
+}
+
+// highWater is the size the newest valid meta page of a bbolt file gives it
+// (its page count times its page size), or 0 when no meta page is valid, in
+// which case bbolt refuses the file itself.
+func highWater(f *os.File, size int64) uint64 {
+	var need, txid uint64
+	found := false
+	meta := func(off int64) (pageSize int64, ok bool) {
+		var b [16 + 64]byte // page header, meta
+		if _, err := f.ReadAt(b[:], off); err != nil {
+			return 0, false
+		}
+		m, le := b[16:], binary.LittleEndian
+		h := fnv.New64a()
+		h.Write(m[:56])
+		if le.Uint32(m) != boltMagic || le.Uint32(m[4:]) != 2 || h.Sum64() != le.Uint64(m[56:]) {
+			return 0, false
+		}
+		ps := le.Uint32(m[8:])
+		if t := le.Uint64(m[48:]); !found || t > txid {
+			need, txid, found = le.Uint64(m[40:])*uint64(ps), t, true
+		}
+		return int64(ps), true
+	}
+	if ps, ok := meta(0); ok {
+		meta(ps)
+	} else {
+		// As bbolt does: without the first meta page, look for the second
+		// at each page size it could have.
+		for ps := int64(1024); ps <= 1024<<14 && ps < size; ps <<= 1 {
+			if _, ok := meta(ps); ok {
+				break
+			}
+		}
+	}
+	return need
 }
 
 func refuse(path string, cause error) error {
