@@ -53,7 +53,7 @@ func run(ctx context.Context, args []string, stderr io.Writer) error {
 	sharedLimit := fs.Float64("shared-limit", 32, "continuous current limit of the circuit all chargers share, in A")
 	logFormat := fs.String("log-format", "text", "log format: text or json")
 	verbose := fs.Bool("v", false, "log every dropped frame and query (debug level)")
-	dataDir := fs.String("data", "", "directory of the database (default ./data/default; ./data/demo with -demo)")
+	dataDir := fs.String("data", "", "directory of the database (default ./data; ./data/demo with -demo)")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -65,7 +65,7 @@ func run(ctx context.Context, args []string, stderr io.Writer) error {
 	}
 	dir := *dataDir
 	if dir == "" {
-		dir = filepath.Join("data", "default")
+		dir = "data"
 		if *demo {
 			dir = filepath.Join("data", "demo") // the demo's history stays apart
 		}
