@@ -35,6 +35,8 @@ type Master struct {
 	unknown    map[twc.Code]bool
 	strangers  map[twc.ID]bool
 	connected  bool
+	reopen     bool
+	frames     frameLog
 	dirty      bool
 	rr         int
 	tx         [64]byte
@@ -118,6 +120,10 @@ func (m *Master) Run(ctx context.Context) error {
 				m.publish(m.clk.Now())
 				return nil
 			}
+			if errors.Is(err, errReopen) {
+				m.log.Info("bus: switching to another adapter")
+				continue
+			}
 		}
 		now := m.clk.Now()
 		if m.faults.raise(now, FaultAdapter, 0, true, adapterSentence(err)) {
@@ -148,6 +154,10 @@ func (m *Master) wait(ctx context.Context, d time.Duration) bool {
 			return true
 		case c := <-m.cmds:
 			c.reply <- m.command(m.clk.Now(), c)
+			if m.reopen {
+				m.reopen = false
+				return true // try the new adapter now
+			}
 		}
 	}
 }
@@ -215,6 +225,10 @@ func (m *Master) serve(ctx context.Context, port io.ReadWriteCloser) error {
 			free <- c.b[:cap(c.b)]
 		case c := <-m.cmds:
 			c.reply <- m.command(m.clk.Now(), c)
+			if m.reopen {
+				m.reopen = false
+				return errReopen
+			}
 		case <-timer.C():
 		}
 		now := m.clk.Now()
@@ -233,9 +247,11 @@ func (m *Master) receive(c chunk) {
 		m.lastRxByte = c.at
 		if err != nil && !errors.Is(err, twc.ErrEcho) {
 			m.log.Debug("bus: frame dropped", "err", err)
+			m.frames.add(c.at, Rx, nil, err)
 			m.dirty = true
 		}
 		if body != nil {
+			m.frames.add(c.at, Rx, body, nil)
 			m.frame(c.at, body)
 		}
 	}
@@ -253,6 +269,7 @@ func (m *Master) transmit(now time.Time, port io.Writer, msg twc.Message) error 
 	n := copy(body[:], payload)
 	body[n] = twc.Checksum(payload)
 	m.dec.ExpectEcho(body[:n+1])
+	m.frames.add(now, Tx, body[:n+1], nil)
 	m.lastTx = now
 	_, err = port.Write(wire)
 	return err

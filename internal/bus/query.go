@@ -16,6 +16,7 @@ const (
 	qVIN
 	qMeter
 	qLegacy
+	qManual
 )
 
 type awaiting struct {
@@ -56,6 +57,18 @@ func (m *Master) nextQuery(now time.Time) (*query, time.Time) {
 		s := m.slaves[(m.rr+i)%len(m.slaves)]
 		req := func(op, reply twc.Code, kind queryKind) *query {
 			return &query{slave: s.id, msg: twc.NewRequest(op, m.cfg.ID, s.id), reply: reply, kind: kind}
+		}
+		if len(s.manual) > 0 {
+			op := s.manual[0]
+			s.manual = s.manual[1:]
+			switch op {
+			case twc.CodeLegacyFirmwareQuery, twc.CodeModelQuery:
+				return &query{slave: s.id, msg: twc.LegacyQuery{Op: op, Protocol: s.protocol}, reply: replyTo(op), kind: qLegacy}, time.Time{}
+			case twc.CodeVIN1Query:
+				s.vinActive, s.vinPart, s.vinRetries, s.vinNext = true, 0, 0, now
+				return req(op, replyTo(op), qVIN), time.Time{}
+			}
+			return req(op, replyTo(op), qManual), time.Time{}
 		}
 		if s.protocol == twc.Protocol2 {
 			if s.ext == unknown && s.extTries < infoTries {
@@ -184,6 +197,8 @@ func (m *Master) reply(now time.Time, msg twc.Message) {
 		}
 	case twc.Ack:
 		m.log.Debug("bus: relay command acknowledged", "id", s.id.String(), "code", r.Op.String())
+	case twc.PlugState:
+		s.info.Plug, s.info.PlugKnown = r.State, true
 	}
 }
 

@@ -63,6 +63,7 @@ type slave struct {
 	vinNext    time.Time
 	vinRetries int
 	legacyStep int
+	manual     []twc.Code // queries a person asked for, first in line
 }
 
 // tri is an unknown/yes/no answer.
@@ -86,6 +87,10 @@ type Info struct {
 	MeterAt     time.Time
 	// MeterAnomalies counts meter replies rejected as implausible jumps.
 	MeterAnomalies int
+	// Plug is the last FD B4 answer (00 unplugged, 01 charging, 03 plugged
+	// in, not charging), when PlugKnown.
+	Plug      byte
+	PlugKnown bool
 }
 
 func newSlave(lr twc.SlaveLinkReady, now time.Time) *slave {

@@ -50,23 +50,40 @@ type cmdKind int
 const (
 	cmdStop cmdKind = iota
 	cmdStart
+	cmdFrames
+	cmdQuery
+	cmdReopen
 )
 
 type command struct {
 	kind   cmdKind
 	id     twc.ID
 	method StopMethod
+	op     twc.Code
+	frames *[]Frame
+	open   Opener
 	reply  chan error
 }
 
-// command runs a Stop or Start request on the owner goroutine.
+// command runs a request on the owner goroutine.
 func (m *Master) command(now time.Time, c command) error {
+	switch c.kind {
+	case cmdFrames:
+		*c.frames = m.frames.copyOut()
+		return nil
+	case cmdReopen:
+		m.cfg.Open = c.open
+		m.reopen = true
+		return nil
+	}
 	s := m.slave(c.id)
 	if s == nil {
 		return fmt.Errorf("bus: no charger %s on the bus", c.id)
 	}
 	m.dirty = true
 	switch c.kind {
+	case cmdQuery:
+		s.manual = append(s.manual, c.op)
 	case cmdStop:
 		switch c.method {
 		case StopZeroAmps:
