@@ -49,6 +49,8 @@ type Config struct {
 	// ClockGood reports whether the wall clock can be trusted; by default a
 	// clock that says 2025 or later.
 	ClockGood func() bool
+	// Listen is the web interface's address; empty serves none.
+	Listen string
 	// StatusEvery is how often a status line is logged; 0 means never.
 	StatusEvery time.Duration
 	Logger      *slog.Logger
@@ -66,6 +68,9 @@ type Appliance struct {
 	energy  atomic.Pointer[energyPipe]
 	store   *store.Store // nil without a DataDir
 	history *history.Recorder
+	web     *webApp
+
+	listenAddr atomic.Value // string, once listening
 
 	mu     sync.Mutex // guards runCtx
 	runCtx context.Context
@@ -85,6 +90,7 @@ func New(cfg Config) (*Appliance, error) {
 		cfg.ClockGood = func() bool { return clk.Now().Year() >= 2025 }
 	}
 	a := &Appliance{cfg: cfg, log: cfg.Logger, targets: &bus.TargetTable{}}
+	a.web = &webApp{a: a}
 	if err := a.openStore(); err != nil {
 		return nil, err
 	}
@@ -107,6 +113,9 @@ func New(cfg Config) (*Appliance, error) {
 			return nil, err
 		}
 		open = rs485.Opener(cfg.Port)
+	case a.cfg.Settings.Bus.Port != "":
+		// Chosen in the wizard; if it has gone, the master reports it.
+		open = rs485.Opener(a.cfg.Settings.Bus.Port)
 	default:
 		open = rs485.Opener("")
 	}
@@ -295,6 +304,9 @@ func (a *Appliance) Run(ctx context.Context) error {
 	}
 	if a.cfg.StatusEvery > 0 {
 		wg.Go(func() { a.logStatus(ctx) })
+	}
+	if a.cfg.Listen != "" {
+		wg.Go(func() { a.serveWeb(ctx) })
 	}
 	err := a.master.Run(ctx)
 	wg.Wait()

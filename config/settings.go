@@ -15,6 +15,23 @@ type Settings struct {
 	Policy     Policy     `json:"policy"`
 	// Sources are the energy sources and the roles each fills.
 	Sources []Source `json:"sources,omitempty"`
+	Bus     Bus      `json:"bus"`
+	Web     Web      `json:"web"`
+	// SetupDone is set when the first-boot wizard is finished.
+	SetupDone bool `json:"setup_done"`
+}
+
+// Bus holds the RS-485 adapter choice.
+type Bus struct {
+	// Port is the adapter's device path; empty means detect it.
+	Port string `json:"port,omitempty"`
+}
+
+// Web holds the web interface's options.
+type Web struct {
+	// PublicDashboard lets anyone on the local network read the dashboard
+	// without logging in; changing anything still needs the login.
+	PublicDashboard bool `json:"public_dashboard"`
 }
 
 // Source is one configured energy source. Its kind and parameters are

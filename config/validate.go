@@ -199,6 +199,9 @@ func (s Settings) Validate() error {
 	}
 	c.dur("policy.interval", p.Interval, rangeInterval)
 	c.sources(s.Sources)
+	if p := s.Bus.Port; p != "" && (!strings.HasPrefix(p, "/dev/") || strings.ContainsAny(p, " \t\n")) {
+		c.fail("bus.port", p, "a device path such as /dev/ttyUSB0, or empty to detect the adapter")
+	}
 	if len(c.errs) == 0 {
 		return nil
 	}

@@ -53,6 +53,7 @@ func run(ctx context.Context, args []string, stderr io.Writer) error {
 	sharedLimit := fs.Float64("shared-limit", 32, "continuous current limit of the circuit all chargers share, in A")
 	logFormat := fs.String("log-format", "text", "log format: text or json")
 	verbose := fs.Bool("v", false, "log every dropped frame and query (debug level)")
+	listen := fs.String("listen", "localhost:8000", "address of the web interface (the appliance uses :80); empty for none")
 	dataDir := fs.String("data", "", "directory of the database (default ./data; ./data/demo with -demo)")
 	if err := fs.Parse(args); err != nil {
 		return err
@@ -112,7 +113,7 @@ func run(ctx context.Context, args []string, stderr io.Writer) error {
 		return usageError{fmt.Errorf("twcmanager: -log-format %q: allowed text or json", *logFormat)}
 	}
 	app, err := appliance.New(appliance.Config{
-		Demo: *demo, Port: *port, Settings: settings, Override: override, DataDir: dir,
+		Demo: *demo, Port: *port, Settings: settings, Override: override, DataDir: dir, Listen: *listen,
 		StatusEvery: 30 * time.Second,
 		Logger:      slog.New(handler),
 	})

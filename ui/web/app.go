@@ -1,0 +1,69 @@
+package web
+
+import (
+	"context"
+	"encoding/json"
+	"log/slog"
+	"time"
+
+	"github.com/twcmanager/twcmanager/config"
+	"github.com/twcmanager/twcmanager/internal/bus"
+	"github.com/twcmanager/twcmanager/internal/bus/rs485"
+	"github.com/twcmanager/twcmanager/internal/energy"
+	"github.com/twcmanager/twcmanager/internal/history"
+	"github.com/twcmanager/twcmanager/internal/policy"
+	"github.com/twcmanager/twcmanager/internal/secret"
+	"github.com/twcmanager/twcmanager/internal/version"
+)
+
+// App is everything the web interface reads and changes. None of its
+// methods may block for long: they run on request goroutines.
+type App interface {
+	// Live state.
+	Snapshot() bus.Snapshot
+	Decisions(n int) []policy.Decision
+	Energy() EnergyView
+	HistoryStatus() history.RecorderStatus
+
+	// Settings; SetSettings validates and saves, or changes nothing.
+	Settings() config.Settings
+	SetSettings(config.Settings) error
+
+	// Secrets by name (the admin password hash is AdminHashSecret).
+	Secret(name string) (secret.String, error)
+	SetSecret(name string, v secret.String) error
+
+	// History, nil when nothing is kept.
+	History() *history.DB
+
+	// Wizard and diagnostics.
+	Adapters() ([]rs485.Adapter, error)
+	UsePort(ctx context.Context, path string) error
+	SourceKinds() []energy.Kind
+	TestSource(ctx context.Context, kind string, params json.RawMessage) (energy.Reading, error)
+	Frames(ctx context.Context) ([]bus.Frame, error)
+	Query(ctx context.Context, id uint16, op uint16) error
+}
+
+// EnergyView is the site's power now, with what is missing and why.
+type EnergyView struct {
+	At                            time.Time
+	Generation, Consumption, Grid float64
+	Battery, BatterySoC           float64
+	HasGeneration, HasConsumption bool
+	HasGrid, HasBattery           bool
+	Problem                       string
+}
+
+// Deps is what a part of the interface gets when it registers its routes.
+type Deps struct {
+	App      App
+	Sessions *Sessions
+	Log      *slog.Logger
+}
+
+// AdminHashSecret is the name of the admin password's bcrypt hash.
+const AdminHashSecret = "admin/password"
+
+// Version is shown in the footer.
+var Version = version.String()
