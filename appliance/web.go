@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/twcmanager/twcmanager/ui"
+	"github.com/twcmanager/twcmanager/ui/web"
 )
 
 // serveWeb runs the web interface on a.cfg.Listen until ctx ends. A port
@@ -48,3 +49,6 @@ func (a *Appliance) ListenAddr() string {
 	s, _ := a.listenAddr.Load().(string)
 	return s
 }
+
+// Web is what the web interface sees of the appliance.
+func (a *Appliance) Web() web.App { return a.web }
