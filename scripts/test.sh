@@ -32,6 +32,7 @@ need_pkg() { # command package
 	return 0
 }
 need_pkg mosquitto mosquitto
+need_pkg chromium chromium
 
 echo "== gofmt"
 unformatted=$(git ls-files -co --exclude-standard '*.go' | xargs -r gofmt -l)
