@@ -105,7 +105,7 @@ func New(cfg Config) (*Appliance, error) {
 			Chargers: DemoChargers(), Clock: cfg.Clock, Seed: uint64(time.Now().UnixNano()),
 			Logger: cfg.Logger.With("component", "sim"),
 		})
-		a.sim.Charger(0).PlugIn(twcsim.Car{VIN: "5YJ3E7EB2LF000001", BatteryKWh: 75, SoC: 0.35, Limit: 0.9, MaxAmps: 32})
+		a.sim.Charger(0).PlugIn(twcsim.Car{VIN: "5YJ3E7EB1LF000001", BatteryKWh: 75, SoC: 0.35, Limit: 0.9, MaxAmps: 32})
 		open = link.Open
 	case cfg.Port != "":
 		if _, err := os.Stat(cfg.Port); errors.Is(err, fs.ErrNotExist) {

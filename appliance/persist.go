@@ -8,10 +8,11 @@ import (
 	"github.com/twcmanager/twcmanager/internal/energy"
 	"github.com/twcmanager/twcmanager/internal/secret"
 	"github.com/twcmanager/twcmanager/internal/store"
+	"github.com/twcmanager/twcmanager/ui/web"
 )
 
 // secretName is where a source's secret parameter is kept in the store.
-func secretName(source, field string) string { return "source/" + source + "/" + field }
+func secretName(source, field string) string { return web.SourceSecretName(source, field) }
 
 // saveSettings stores s with every source secret moved to the secrets
 // bucket and replaced by the mask in the stored settings. A mask sent back

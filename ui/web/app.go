@@ -62,6 +62,9 @@ type Deps struct {
 	Log      *slog.Logger
 }
 
+// SourceSecretName is where a source's secret parameter is stored.
+func SourceSecretName(source, field string) string { return "source/" + source + "/" + field }
+
 // AdminHashSecret is the name of the admin password's bcrypt hash.
 const AdminHashSecret = "admin/password"
 
