@@ -1,0 +1,79 @@
+package ui_test
+
+import (
+	"context"
+	"encoding/json"
+	"io"
+	"net/http"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/twcmanager/twcmanager/config"
+	"github.com/twcmanager/twcmanager/ui"
+	"github.com/twcmanager/twcmanager/ui/uitest"
+	"github.com/twcmanager/twcmanager/ui/web"
+)
+
+// No page, fragment, event or download ever contains a secret: the scan
+// sets secrets of every kind and reads everything a browser can fetch.
+func TestNoPageShowsASecret(t *testing.T) {
+	env := uitest.Start(t, ui.Features()...)
+	env.Setup(t)
+	const (
+		haToken   = "eyJhbGciOiJIUzI1NiJ9.SECRET-home-assistant-token"
+		mqttPass  = "SECRET-mqtt-password-93"
+		extraName = "setup/progress"
+	)
+	s := env.App.Web().Settings()
+	s.Sources = append(s.Sources,
+		config.Source{Name: "ha", Kind: "homeassistant", Roles: []string{"grid"},
+			Params: json.RawMessage(`{"url": "http://127.0.0.1:9", "token": "` + haToken + `", "grid_entity": "sensor.grid"}`)},
+		config.Source{Name: "broker", Kind: "mqtt", Roles: []string{"battery"},
+			Params: json.RawMessage(`{"broker": "mqtt://127.0.0.1:9", "password": "` + mqttPass + `", "battery_topic": "home/battery"}`)})
+	if err := env.App.Web().SetSettings(s); err != nil {
+		t.Fatal(err)
+	}
+	hash, _ := env.App.Web().Secret(web.AdminHashSecret)
+	secrets := []string{haToken, mqttPass, uitest.Password, hash.Reveal(), "SECRET-"}
+	env.Login(t)
+
+	pages := []string{"/", "/history", "/history?period=day", "/history?period=year", "/history/sessions.csv", "/history/daily.csv",
+		"/diagnostics", "/diagnostics?frames=all", "/settings", "/settings/wiring", "/settings/electrical", "/settings/adapter",
+		"/settings/policy", "/settings/schedule", "/settings/offsets", "/settings/sources", "/settings/web", "/settings/password",
+		"/settings/sources/edit?name=ha", "/settings/sources/edit?name=broker", "/settings/sources/new?kind=homeassistant",
+		"/setup", "/setup/adapter", "/setup/wiring", "/setup/energy", "/setup/car", "/setup/done", "/login"}
+	for _, p := range pages {
+		code, body := env.Get(t, p)
+		if code >= 500 {
+			t.Errorf("%s: %d", p, code)
+		}
+		scan(t, p, body, secrets)
+	}
+	// The live event stream, for a while.
+	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Second)
+	defer cancel()
+	req, _ := http.NewRequestWithContext(ctx, http.MethodGet, env.Server.URL+"/events", nil)
+	resp, err := env.Client.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	events, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if !strings.Contains(string(events), "event:") {
+		t.Fatalf("no events read: %q", events)
+	}
+	scan(t, "/events", string(events), secrets)
+	// And what the settings API of the appliance hands the pages.
+	b, _ := json.Marshal(env.App.Web().Settings())
+	scan(t, "App.Settings", string(b), secrets)
+}
+
+func scan(t *testing.T, where, body string, secrets []string) {
+	t.Helper()
+	for _, s := range secrets {
+		if s != "" && strings.Contains(body, s) {
+			t.Errorf("%s shows a secret (%.12s…)", where, s)
+		}
+	}
+}
