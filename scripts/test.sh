@@ -42,6 +42,14 @@ if [ -n "$unformatted" ]; then
 	exit 1
 fi
 
+echo "== templ generate (generated code must be committed)"
+go tool templ generate >/dev/null
+if [ -n "$(git status --porcelain -- '*_templ.go')" ]; then
+	echo "templ generate changed these; run 'go tool templ generate' and commit:"
+	git status --porcelain -- '*_templ.go'
+	exit 1
+fi
+
 echo "== go vet"
 go vet ./...
 
