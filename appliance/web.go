@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"time"
 
+	"github.com/twcmanager/twcmanager/internal/api"
 	"github.com/twcmanager/twcmanager/ui"
 	"github.com/twcmanager/twcmanager/ui/web"
 )
@@ -15,8 +16,11 @@ import (
 // that cannot be opened is logged and the rest of the appliance goes on: the
 // chargers must not stop because a page cannot be served.
 func (a *Appliance) serveWeb(ctx context.Context) {
+	mux := http.NewServeMux()
+	mux.Handle("/api/", api.Handler(a.web))
+	mux.Handle("/", ui.New(a.web, ui.Options{Logger: a.log, Now: a.cfg.Clock.Now, Features: ui.Features(), PublicPaths: ui.PublicPaths}))
 	srv := &http.Server{
-		Handler:           ui.New(a.web, ui.Options{Logger: a.log, Now: a.cfg.Clock.Now, Features: ui.Features(), PublicPaths: ui.PublicPaths}),
+		Handler:           mux,
 		ReadHeaderTimeout: 10 * time.Second,
 		ReadTimeout:       30 * time.Second,
 		IdleTimeout:       2 * time.Minute,

@@ -309,7 +309,7 @@ func (m *Master) publish(now time.Time) {
 			ID: s.id, Protocol: s.protocol, Advertised: s.advertised, Limit: m.chargerLimit(s, lim),
 			MinAmps: s.minAmps, State: s.state, Offered: s.offered, Reported: s.reportedMax,
 			Actual: s.actual, Charging: s.charging, Stop: s.stop, LinkedAt: s.linkedAt,
-			LastSeen: s.lastRx, MaxHeartbeatGap: s.maxHBGap, Info: s.info,
+			LastSeen: s.lastRx, MaxHeartbeatGap: s.maxHBGap, Heartbeats: s.hbSent, Info: s.info,
 		})
 	}
 	slices.SortFunc(snap.Faults, func(a, b Fault) int { return a.Since.Compare(b.Since) })

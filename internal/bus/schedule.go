@@ -117,6 +117,7 @@ func (m *Master) sendHeartbeat(now time.Time, port io.Writer, s *slave) error {
 		}
 	}
 	s.lastHBSent, s.hbDue = now, now.Add(m.cfg.Timing.HeartbeatInterval)
+	s.hbSent++
 	m.rr = (m.rr + 1) % len(m.slaves)
 	m.counters.HeartbeatsSent++
 	m.dirty = true

@@ -39,6 +39,7 @@ type slave struct {
 
 	hbDue      time.Time
 	lastHBSent time.Time
+	hbSent     uint64
 	maxHBGap   time.Duration
 
 	// Stop mechanism in force, if any.

@@ -35,7 +35,9 @@ type ChargerState struct {
 	LastSeen   time.Time
 	// MaxHeartbeatGap is the longest time between two heartbeats we sent it.
 	MaxHeartbeatGap time.Duration
-	Info            Info
+	// Heartbeats is how many heartbeats it has been sent since it linked.
+	Heartbeats uint64
+	Info       Info
 }
 
 // Counters are the master's running totals.

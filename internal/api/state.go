@@ -1,0 +1,99 @@
+package api
+
+import (
+	"encoding/json"
+	"net/http"
+	"time"
+
+	"github.com/twcmanager/twcmanager/config"
+	"github.com/twcmanager/twcmanager/internal/bus"
+	"github.com/twcmanager/twcmanager/internal/policy"
+)
+
+// Source is what the API reads.
+type Source interface {
+	Snapshot() bus.Snapshot
+	Decisions(n int) []policy.Decision
+	Settings() config.Settings
+}
+
+// Handler serves the API. Reading is open: it shows nothing secret.
+func Handler(src Source) http.Handler {
+	mux := http.NewServeMux()
+	mux.HandleFunc("GET /api/v1/state", func(w http.ResponseWriter, r *http.Request) {
+		writeJSON(w, http.StatusOK, state(src))
+	})
+	return mux
+}
+
+// State is the answer of GET /api/v1/state.
+type State struct {
+	Time        time.Time `json:"time"`
+	Connected   bool      `json:"connected"`
+	Mode        string    `json:"mode"`
+	Explanation string    `json:"explanation,omitempty"`
+	Chargers    []Charger `json:"chargers"`
+	Faults      []Fault   `json:"faults"`
+}
+
+// Charger is one charger in State.
+type Charger struct {
+	ID                string    `json:"id"`
+	Linked            bool      `json:"linked"`
+	State             string    `json:"state"`
+	StateCode         int       `json:"state_code"`
+	Protocol          int       `json:"protocol"`
+	OfferedAmps       float64   `json:"offered_amps"`
+	ActualAmps        float64   `json:"actual_amps"`
+	LimitAmps         float64   `json:"limit_amps"`
+	MaxAmps           float64   `json:"max_amps"`
+	Charging          bool      `json:"charging"`
+	Heartbeats        uint64    `json:"heartbeats"`
+	MaxHeartbeatGapMS int64     `json:"max_heartbeat_gap_ms"`
+	LastSeen          time.Time `json:"last_seen"`
+	Firmware          string    `json:"firmware,omitempty"`
+	VIN               string    `json:"vin,omitempty"`
+	LifetimeKWh       float64   `json:"lifetime_kwh"`
+	Volts             []float64 `json:"volts"`
+}
+
+// Fault is a named fault with its sentence.
+type Fault struct {
+	Kind     string    `json:"kind"`
+	Charger  string    `json:"charger,omitempty"`
+	Sentence string    `json:"sentence"`
+	Since    time.Time `json:"since"`
+}
+
+func state(src Source) State {
+	snap := src.Snapshot()
+	st := State{Time: snap.At, Connected: snap.Connected, Mode: string(src.Settings().Policy.Mode),
+		Chargers: []Charger{}, Faults: []Fault{}}
+	if d := src.Decisions(1); len(d) == 1 {
+		st.Mode, st.Explanation = string(d[0].Mode), d[0].Explanation
+	}
+	for _, c := range snap.Chargers {
+		st.Chargers = append(st.Chargers, Charger{
+			ID: c.ID.String(), Linked: true, State: c.State.String(), StateCode: int(c.State), Protocol: int(c.Protocol),
+			OfferedAmps: float64(c.Offered), ActualAmps: float64(c.Actual), LimitAmps: float64(c.Limit), MaxAmps: float64(c.Advertised),
+			Charging: c.Charging, Heartbeats: c.Heartbeats, MaxHeartbeatGapMS: c.MaxHeartbeatGap.Milliseconds(), LastSeen: c.LastSeen,
+			Firmware: c.Info.Firmware, VIN: c.Info.VIN, LifetimeKWh: c.Info.LifetimeKWh,
+			Volts: []float64{float64(c.Info.Volts[0]), float64(c.Info.Volts[1]), float64(c.Info.Volts[2])},
+		})
+	}
+	for _, f := range snap.Faults {
+		af := Fault{Kind: string(f.Kind), Sentence: f.Sentence, Since: f.Since}
+		if f.Charger != 0 {
+			af.Charger = f.Charger.String()
+		}
+		st.Faults = append(st.Faults, af)
+	}
+	return st
+}
+
+func writeJSON(w http.ResponseWriter, status int, v any) {
+	w.Header().Set("Content-Type", "application/json")
+	w.Header().Set("Cache-Control", "no-store")
+	w.WriteHeader(status)
+	_ = json.NewEncoder(w).Encode(v) // the client may have gone; nothing to do then
+}
