@@ -27,6 +27,7 @@ import (
 	"github.com/twcmanager/twcmanager/internal/history"
 	"github.com/twcmanager/twcmanager/internal/policy"
 	"github.com/twcmanager/twcmanager/internal/store"
+	"github.com/twcmanager/twcmanager/internal/timesync"
 	"github.com/twcmanager/twcmanager/internal/twc"
 	"github.com/twcmanager/twcmanager/internal/twcsim"
 	"github.com/twcmanager/twcmanager/internal/units"
@@ -46,9 +47,12 @@ type Config struct {
 	// Override changes the settings after they are loaded (command-line
 	// flags the user gave); the result is saved.
 	Override func(*config.Settings)
-	// ClockGood reports whether the wall clock can be trusted; by default a
-	// clock that says 2025 or later.
+	// ClockGood reports whether the wall clock can be trusted; by default
+	// the time syncer says (synced, or the host keeps its own clock).
 	ClockGood func() bool
+	// ManageClock makes the appliance set the system clock from NTP, as on
+	// the SD-card image; elsewhere the host keeps its own.
+	ManageClock bool
 	// Listen is the web interface's address; empty serves none.
 	Listen string
 	// StatusEvery is how often a status line is logged; 0 means never.
@@ -69,6 +73,7 @@ type Appliance struct {
 	store   *store.Store // nil without a DataDir
 	history *history.Recorder
 	web     *webApp
+	clock   *timesync.Syncer
 
 	listenAddr atomic.Value // string, once listening
 
@@ -84,10 +89,6 @@ func New(cfg Config) (*Appliance, error) {
 	}
 	if cfg.Clock == nil {
 		cfg.Clock = clock.Real()
-	}
-	if cfg.ClockGood == nil {
-		clk := cfg.Clock
-		cfg.ClockGood = func() bool { return clk.Now().Year() >= 2025 }
 	}
 	a := &Appliance{cfg: cfg, log: cfg.Logger, targets: &bus.TargetTable{}}
 	a.web = &webApp{a: a}
@@ -126,13 +127,14 @@ func New(cfg Config) (*Appliance, error) {
 		Spike:  bus.Spike{Reactive: true},
 		Logger: cfg.Logger,
 	})
+	a.startClock()
 	pipe, err := buildEnergy(cfg.Settings.Sources, cfg.Clock, cfg.Logger)
 	if err != nil {
 		return nil, err
 	}
 	a.energy.Store(pipe)
 	a.policy, err = policy.NewController(policy.ControllerConfig{
-		Settings: cfg.Settings, Clock: cfg.Clock, Targets: a.targets, Stopper: a.master,
+		Settings: a.cfg.Settings, Clock: cfg.Clock, Targets: a.targets, Stopper: a.master, ClockGood: a.cfg.ClockGood,
 		Chargers: func() []policy.Charger { return policy.FromSnapshot(a.master.Snapshot()) },
 		Energy:   a.energyReading, Logger: cfg.Logger,
 	})
@@ -175,6 +177,33 @@ func (a *Appliance) openStore() error {
 	a.store = st
 	return nil
 }
+
+// startClock prepares the time syncer; the clock is good when it says so,
+// unless the caller decides.
+func (a *Appliance) startClock() {
+	state := ""
+	if a.cfg.DataDir != "" {
+		state = timesync.StateFileIn(a.cfg.DataDir)
+	}
+	a.clock = timesync.New(timesync.Config{
+		Servers:   func() []string { return a.settingsNow().Clock.Servers },
+		TryRouter: a.cfg.ManageClock, SetSystem: a.cfg.ManageClock, StateFile: state, Logger: a.log,
+	})
+	if a.cfg.ClockGood == nil {
+		a.cfg.ClockGood = a.clock.Good
+	}
+}
+
+// settingsNow is the settings in force, before and after the policy exists.
+func (a *Appliance) settingsNow() config.Settings {
+	if a.policy != nil {
+		return a.policy.Settings()
+	}
+	return a.cfg.Settings
+}
+
+// Clock returns the time syncer, for its state.
+func (a *Appliance) Clock() *timesync.Syncer { return a.clock }
 
 // startHistory prepares the recorder when there is a database.
 func (a *Appliance) startHistory() {
@@ -298,6 +327,7 @@ func (a *Appliance) Run(ctx context.Context) error {
 	a.mu.Unlock()
 	defer func() { a.energy.Load().stop() }()
 	wg.Go(func() { _ = a.policy.Run(ctx) })
+	wg.Go(func() { a.clock.Run(ctx) })
 	if a.history != nil {
 		wg.Go(func() { a.history.Run(ctx) })
 		defer a.store.Close()

@@ -58,6 +58,20 @@ func (w *webApp) HistoryStatus() history.RecorderStatus {
 	return w.a.history.Status()
 }
 
+// Problems are the clock's and history's problems in words.
+func (w *webApp) Problems() []string {
+	var out []string
+	if st := w.a.clock.State(); st.Problem != "" {
+		out = append(out, "Clock: "+st.Problem)
+	} else if st.Managed && !st.Synced {
+		out = append(out, "Clock: not synchronised yet; schedules and history wait for it")
+	}
+	if p := w.HistoryStatus().Problem; p != "" && w.a.history != nil {
+		out = append(out, "History: "+p)
+	}
+	return out
+}
+
 func (w *webApp) History() *history.DB {
 	if w.a.store == nil {
 		return nil

@@ -15,6 +15,7 @@ func Defaults() Settings {
 			MinAmps: 6,
 		},
 		Electrical: Electrical{Volts: 230, Phases: 1, Measure: true},
+		Clock:      Clock{Servers: []string{"pool.ntp.org"}},
 		Policy: Policy{
 			Mode:      ModeSolar,
 			ChargeNow: ChargeNow{Amps: 32},

@@ -17,6 +17,7 @@ type Settings struct {
 	Sources []Source `json:"sources,omitempty"`
 	Bus     Bus      `json:"bus"`
 	Web     Web      `json:"web"`
+	Clock   Clock    `json:"clock"`
 	// SetupDone is set when the first-boot wizard is finished.
 	SetupDone bool `json:"setup_done"`
 }
@@ -25,6 +26,13 @@ type Settings struct {
 type Bus struct {
 	// Port is the adapter's device path; empty means detect it.
 	Port string `json:"port,omitempty"`
+}
+
+// Clock holds the time servers the appliance sets its clock from.
+type Clock struct {
+	// Servers are tried in order; host or host:port. The local router is
+	// tried too when it answers.
+	Servers []string `json:"servers"`
 }
 
 // Web holds the web interface's options.

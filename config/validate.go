@@ -202,6 +202,11 @@ func (s Settings) Validate() error {
 	if p := s.Bus.Port; p != "" && (!strings.HasPrefix(p, "/dev/") || strings.ContainsAny(p, " \t\n")) {
 		c.fail("bus.port", p, "a device path such as /dev/ttyUSB0, or empty to detect the adapter")
 	}
+	for i, srv := range s.Clock.Servers {
+		if strings.TrimSpace(srv) == "" || strings.ContainsAny(srv, " /\t") || len(srv) > 253 {
+			c.fail(fmt.Sprintf("clock.servers[%d]", i), srv, "a host name or address, optionally with :port, e.g. pool.ntp.org or 192.168.1.1")
+		}
+	}
 	if len(c.errs) == 0 {
 		return nil
 	}

@@ -46,7 +46,7 @@ func (h *handler) build(r *http.Request, form *modeForm, errs modeErrors) view {
 		Flow:     flow(app.Energy(), carsWatts(snap, s.Electrical), s, now),
 		Mode:     newModeView(ss, s, now, form, errs),
 		Why:      why(app.Decisions(1)),
-		Faults:   faults(snap),
+		Faults:   append(faults(snap), app.Problems()...),
 	}
 }
 

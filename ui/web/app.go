@@ -24,6 +24,9 @@ type App interface {
 	Decisions(n int) []policy.Decision
 	Energy() EnergyView
 	HistoryStatus() history.RecorderStatus
+	// Problems are what the appliance itself wants the user to act on (the
+	// clock, the disk), in sentences; the chargers' faults are in Snapshot.
+	Problems() []string
 
 	// Settings; SetSettings validates and saves, or changes nothing.
 	Settings() config.Settings
