@@ -55,6 +55,11 @@ type Config struct {
 	ManageClock bool
 	// Listen is the web interface's address; empty serves none.
 	Listen string
+	// MDNSName announces the web interface as <name>.local; empty does not.
+	MDNSName string
+	// Console is where the address is printed at start (the appliance's
+	// serial console, /dev/console); empty prints nothing there.
+	Console string
 	// StatusEvery is how often a status line is logged; 0 means never.
 	StatusEvery time.Duration
 	Logger      *slog.Logger

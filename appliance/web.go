@@ -34,6 +34,7 @@ func (a *Appliance) serveWeb(ctx context.Context) {
 	}
 	a.listenAddr.Store(l.Addr().String())
 	a.log.Info("web interface", "url", "http://"+l.Addr().String()+"/")
+	go a.announce(ctx, l.Addr().String())
 	done := make(chan struct{})
 	go func() {
 		defer close(done)

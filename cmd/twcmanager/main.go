@@ -54,6 +54,7 @@ func run(ctx context.Context, args []string, stderr io.Writer) error {
 	logFormat := fs.String("log-format", "text", "log format: text or json")
 	verbose := fs.Bool("v", false, "log every dropped frame and query (debug level)")
 	listen := fs.String("listen", "localhost:8000", "address of the web interface (the appliance uses :80); empty for none")
+	mdns := fs.String("mdns", mdnsDefault, "announce the web interface as NAME.local on the local network; empty for none")
 	manageClock := fs.Bool("manage-clock", onAppliance, "set the system clock from NTP (the SD-card image does; elsewhere the host keeps its clock)")
 	dataDir := fs.String("data", "", "directory of the database (default ./data; ./data/demo with -demo)")
 	if err := fs.Parse(args); err != nil {
@@ -114,7 +115,7 @@ func run(ctx context.Context, args []string, stderr io.Writer) error {
 		return usageError{fmt.Errorf("twcmanager: -log-format %q: allowed text or json", *logFormat)}
 	}
 	app, err := appliance.New(appliance.Config{
-		Demo: *demo, Port: *port, Settings: settings, Override: override, DataDir: dir, Listen: *listen, ManageClock: *manageClock,
+		Demo: *demo, Port: *port, Settings: settings, Override: override, DataDir: dir, Listen: *listen, ManageClock: *manageClock, MDNSName: *mdns, Console: consolePath,
 		StatusEvery: 30 * time.Second,
 		Logger:      slog.New(handler),
 	})
