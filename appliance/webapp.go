@@ -191,3 +191,7 @@ func unmaskSources(srcs, cur []config.Source) ([]config.Source, error) {
 	}
 	return out, nil
 }
+
+// FactoryReset wipes settings, secrets and history and puts the defaults in
+// force: the next visit starts the wizard again.
+func (w *webApp) FactoryReset(ctx context.Context) error { return w.a.FactoryReset(ctx) }

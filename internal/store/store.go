@@ -290,3 +290,26 @@ func (s *Store) isOurs(tx *bolt.Tx) bool {
 	m := tx.Bucket(bMeta)
 	return m != nil && bytes.Equal(m.Get(kApp), appName)
 }
+
+// Wipe empties every bucket but the file's own identity, in one
+// transaction: settings, secrets, sessions, history. It is the factory reset.
+func (s *Store) Wipe() error {
+	return s.Update(func(tx *bolt.Tx) error {
+		var names [][]byte
+		_ = tx.ForEach(func(name []byte, _ *bolt.Bucket) error {
+			if !bytes.Equal(name, bMeta) {
+				names = append(names, append([]byte(nil), name...))
+			}
+			return nil
+		})
+		for _, n := range names {
+			if err := tx.DeleteBucket(n); err != nil {
+				return err
+			}
+			if _, err := tx.CreateBucket(n); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+}

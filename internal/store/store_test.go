@@ -648,3 +648,40 @@ func TestWriteSchema1Fixture(t *testing.T) {
 	}
 	t.Logf("wrote %s", fx.Path)
 }
+
+// Wipe leaves an empty twcmanager database: no settings, no secrets, no
+// history, the same schema.
+func TestWipe(t *testing.T) {
+	st, err := Open(t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	if err := st.SaveSettings(config.Defaults()); err != nil {
+		t.Fatal(err)
+	}
+	if err := st.SetSecret("admin/password", secret.New("hash")); err != nil {
+		t.Fatal(err)
+	}
+	if err := st.Update(func(tx *bolt.Tx) error { return tx.Bucket(Sessions).Put([]byte("k"), []byte("v")) }); err != nil {
+		t.Fatal(err)
+	}
+	if err := st.Wipe(); err != nil {
+		t.Fatal(err)
+	}
+	if _, found, _ := st.Settings(); found {
+		t.Fatal("settings survived")
+	}
+	if names, _ := st.SecretNames(); len(names) != 0 {
+		t.Fatalf("secrets survived: %v", names)
+	}
+	_ = st.View(func(tx *bolt.Tx) error {
+		if k, _ := tx.Bucket(Sessions).Cursor().First(); k != nil {
+			t.Fatal("sessions survived")
+		}
+		if st.schema(tx) != Schema || !st.isOurs(tx) {
+			t.Fatal("the file's identity was wiped")
+		}
+		return nil
+	})
+}

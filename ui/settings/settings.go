@@ -32,6 +32,7 @@ var sections = []section{
 	{"sources", "Energy sources", "/settings/sources"},
 	{"web", "Web", "/settings/web"},
 	{"password", "Password", "/settings/password"},
+	{"reset", "Factory reset", "/settings/reset"},
 }
 
 func pathOf(key string) string {
@@ -71,6 +72,8 @@ func Register(mux *http.ServeMux, d web.Deps) {
 	mux.HandleFunc("POST /settings/web", u.webPost)
 	mux.HandleFunc("GET /settings/password", u.passwordPage)
 	mux.HandleFunc("POST /settings/password", u.passwordPost)
+	mux.HandleFunc("GET /settings/reset", u.resetPage)
+	mux.HandleFunc("POST /settings/reset", u.resetPost)
 }
 
 // info is the page frame's data; the title names the section.

@@ -46,6 +46,9 @@ type App interface {
 	TestSource(ctx context.Context, kind string, params json.RawMessage) (energy.Reading, error)
 	Frames(ctx context.Context) ([]bus.Frame, error)
 	Query(ctx context.Context, id uint16, op uint16) error
+
+	// FactoryReset wipes settings, secrets and history.
+	FactoryReset(ctx context.Context) error
 }
 
 // EnergyView is the site's power now, with what is missing and why.
