@@ -1,7 +1,9 @@
 // Command twcsim runs simulated Tesla Wall Connector Gen 2 chargers in slave
 // mode on a serial device, so that twcmanager can be tried without chargers:
 // at the far end of a null-modem pair (-port) or of a pseudo-terminal (-pty),
-// whose path it prints for twcmanager's -port.
+// whose path it prints for twcmanager's -port, or on a unix socket (-socket)
+// that an emulator's serial port listens on, such as QEMU's
+// -chardev socket,server=on.
 //
 //	twcsim -pty -chargers 2 &
 //	twcmanager -port /dev/pts/7
@@ -14,6 +16,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"net"
 	"os"
 	"os/signal"
 	"strconv"
@@ -39,11 +42,15 @@ const demoVIN = "5YJ3E7EB3KF000001"
 
 const statusEvery = 10 * time.Second
 
-// ptyWriteTimeout bounds a write to the pseudo-terminal. Until twcmanager
-// opens the far end nobody drains it; once its buffer fills a write would
-// block the simulator, and with it shutdown. Bytes nobody reads are lost, as
-// on a real bus.
-const ptyWriteTimeout = 100 * time.Millisecond
+// writeTimeout bounds a write to a pseudo-terminal or socket. Until
+// twcmanager opens the far end nobody drains it; once its buffer fills a
+// write would block the simulator, and with it shutdown. Bytes nobody reads
+// are lost, as on a real bus.
+const writeTimeout = 100 * time.Millisecond
+
+// socketRetry is how often -socket tries again while the socket does not
+// exist yet or nobody accepts on it (the emulator is still starting).
+const socketRetry = 100 * time.Millisecond
 
 func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
@@ -74,6 +81,7 @@ func exitCode(err error) int {
 type options struct {
 	port       string
 	pty        bool
+	socket     string
 	chargers   int
 	profile    twcsim.Profile
 	maxAmps    units.Amps
@@ -94,11 +102,17 @@ func parseFlags(args []string) (options, error) {
 		}
 		return o, usageError{err.Error()}
 	}
-	switch {
-	case fs.NArg() > 0:
+	if fs.NArg() > 0 {
 		return o, usageError{fmt.Sprintf("unexpected argument %q", fs.Arg(0))}
-	case (o.port == "") == !o.pty:
-		return o, usageError{"exactly one of -port PATH or -pty is required"}
+	}
+	n := 0
+	for _, set := range []bool{o.port != "", o.pty, o.socket != ""} {
+		if set {
+			n++
+		}
+	}
+	if n != 1 {
+		return o, usageError{"exactly one of -port PATH, -socket PATH or -pty is required"}
 	}
 	return o, nil
 }
@@ -107,6 +121,7 @@ func newFlagSet(o *options) *flag.FlagSet {
 	fs := flag.NewFlagSet("twcsim", flag.ContinueOnError)
 	fs.StringVar(&o.port, "port", "", "serial device `PATH` to answer on (9600 8N1)")
 	fs.BoolVar(&o.pty, "pty", false, "create a pseudo-terminal and print the path for twcmanager's -port")
+	fs.StringVar(&o.socket, "socket", "", "unix socket `PATH` to connect to, e.g. an emulator's serial port; waits until it exists")
 	fs.Func("chargers", "`N` simulated chargers: 1, 2 or 3 (default 2)", func(s string) error {
 		n, err := strconv.Atoi(s)
 		if err != nil || n < 1 || n > len(chargerIDs) {
@@ -159,7 +174,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	if errors.Is(err, flag.ErrHelp) {
 		fs := newFlagSet(&options{})
 		fs.SetOutput(stderr)
-		fmt.Fprintln(stderr, "usage: twcsim (-port PATH | -pty) [flags]")
+		fmt.Fprintln(stderr, "usage: twcsim (-port PATH | -socket PATH | -pty) [flags]")
 		fs.PrintDefaults()
 		return nil
 	}
@@ -168,8 +183,11 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	}
 	log := slog.New(slog.NewTextHandler(stderr, nil))
 
-	port, name, err := openPort(o)
+	port, name, err := openPort(ctx, o, log)
 	if err != nil {
+		if ctx.Err() != nil {
+			return nil // stopped while waiting for the socket
+		}
 		return err
 	}
 	defer port.Close()
@@ -221,10 +239,14 @@ func demoCar(o options) twcsim.Car {
 	return car
 }
 
-// openPort opens the serial device, or creates a pseudo-terminal and returns
-// its master side with the slave's path.
-func openPort(o options) (io.ReadWriteCloser, string, error) {
-	if !o.pty {
+// openPort opens the serial device, connects to the socket, or creates a
+// pseudo-terminal and returns its master side with the slave's path.
+func openPort(ctx context.Context, o options, log *slog.Logger) (io.ReadWriteCloser, string, error) {
+	switch {
+	case o.socket != "":
+		c, err := dialSocket(ctx, o.socket, log)
+		return c, o.socket, err
+	case !o.pty:
 		p, err := rs485.Open(o.port)
 		return p, o.port, err
 	}
@@ -278,16 +300,67 @@ type ptyPort struct {
 }
 
 func (p *ptyPort) Write(b []byte) (int, error) {
-	_ = p.SetWriteDeadline(time.Now().Add(ptyWriteTimeout))
-	n, err := p.File.Write(b)
-	if errors.Is(err, os.ErrDeadlineExceeded) {
-		return len(b), nil // nobody is listening: the bytes are lost
-	}
-	return n, err
+	return lossyWrite(p.File, b)
 }
 
 func (p *ptyPort) Close() error {
 	return errors.Join(p.File.Close(), p.slave.Close())
+}
+
+// dialSocket connects to the unix socket at path. Until it exists, or while
+// nobody accepts on it, it tries again every socketRetry until ctx ends: an
+// emulator creates its serial port's socket only once it has started.
+func dialSocket(ctx context.Context, path string, log *slog.Logger) (io.ReadWriteCloser, error) {
+	var d net.Dialer
+	waiting := false
+	for {
+		c, err := d.DialContext(ctx, "unix", path)
+		if err == nil {
+			if waiting {
+				log.Info("socket connected", "path", path)
+			}
+			return socketPort{c}, nil
+		}
+		if ctx.Err() != nil {
+			return nil, ctx.Err()
+		}
+		if fi, serr := os.Stat(path); serr == nil && fi.Mode().Type() != os.ModeSocket {
+			return nil, fmt.Errorf("connect to %s: not a socket", path)
+		}
+		if !errors.Is(err, os.ErrNotExist) && !errors.Is(err, syscall.ECONNREFUSED) {
+			return nil, fmt.Errorf("connect to %s: %w", path, err)
+		}
+		if !waiting {
+			log.Info("waiting for socket", "path", path)
+			waiting = true
+		}
+		select {
+		case <-ctx.Done():
+			return nil, ctx.Err()
+		case <-time.After(socketRetry):
+		}
+	}
+}
+
+// socketPort is a connection to an emulator's serial port.
+type socketPort struct{ net.Conn }
+
+func (p socketPort) Write(b []byte) (int, error) {
+	return lossyWrite(p.Conn, b)
+}
+
+// lossyWrite writes b within writeTimeout; bytes that nobody drains in time
+// are dropped, as on a real bus, rather than blocking the simulator.
+func lossyWrite(w interface {
+	io.Writer
+	SetWriteDeadline(time.Time) error
+}, b []byte) (int, error) {
+	_ = w.SetWriteDeadline(time.Now().Add(writeTimeout))
+	n, err := w.Write(b)
+	if errors.Is(err, os.ErrDeadlineExceeded) {
+		return len(b), nil // nobody is listening: the bytes are lost
+	}
+	return n, err
 }
 
 // logStatus logs one line per charger every statusEvery until ctx ends.

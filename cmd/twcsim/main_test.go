@@ -5,6 +5,9 @@ import (
 	"bytes"
 	"context"
 	"io"
+	"log/slog"
+	"net"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -228,8 +231,10 @@ func TestFlagErrors(t *testing.T) {
 		args []string
 		want string // in the one-line message
 	}{
-		{[]string{}, "exactly one of -port PATH or -pty"},
-		{[]string{"-pty", "-port", "/dev/null"}, "exactly one of -port PATH or -pty"},
+		{[]string{}, "exactly one of -port PATH, -socket PATH or -pty"},
+		{[]string{"-pty", "-port", "/dev/null"}, "exactly one of -port PATH, -socket PATH or -pty"},
+		{[]string{"-pty", "-socket", "/tmp/s"}, "exactly one of -port PATH, -socket PATH or -pty"},
+		{[]string{"-port", "/dev/null", "-socket", "/tmp/s"}, "exactly one of -port PATH, -socket PATH or -pty"},
 		{[]string{"-pty", "-profile", "v3"}, `invalid value "v3" for flag -profile: want v1, v2 or 4.5.3`},
 		{[]string{"-pty", "-chargers", "4"}, `invalid value "4" for flag -chargers: want 1, 2 or 3`},
 		{[]string{"-pty", "-chargers", "0"}, "-chargers: want 1, 2 or 3"},
@@ -271,7 +276,7 @@ func TestExitCodes(t *testing.T) {
 // Until twcmanager opens the pty nobody drains it; writes must not block the
 // simulator once the kernel buffer is full.
 func TestPTYWriteDoesNotBlock(t *testing.T) {
-	port, _, err := openPort(options{pty: true})
+	port, _, err := openPort(context.Background(), options{pty: true}, slog.New(slog.DiscardHandler))
 	if err != nil {
 		t.Skipf("no pseudo-terminals here: %v", err)
 	}
@@ -294,5 +299,85 @@ func TestPTYWriteDoesNotBlock(t *testing.T) {
 		}
 	case <-time.After(5 * time.Second):
 		t.Fatal("writes to an undrained pty blocked")
+	}
+}
+
+// -socket connects to a unix socket, as to QEMU's -chardev socket,server=on,
+// and waits for it when started before the emulator has created it.
+func TestRunSocket(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "ttyS1.sock")
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	log := &testutil.Buffer{}
+	done := make(chan error, 1)
+	go func() {
+		done <- run(ctx, []string{"-socket", path, "-chargers", "1"}, io.Discard, log)
+	}()
+	// The socket appears only after run has started: it must keep trying.
+	time.Sleep(3 * socketRetry)
+	l, err := net.Listen("unix", path)
+	if err != nil {
+		t.Fatalf("listen: %v", err)
+	}
+	defer l.Close()
+	accepted := make(chan net.Conn, 1)
+	go func() {
+		c, err := l.Accept()
+		if err == nil {
+			accepted <- c
+		}
+	}()
+	var conn net.Conn
+	select {
+	case conn = <-accepted:
+	case <-time.After(5 * time.Second):
+		t.Fatalf("run did not connect within 5 s; log:\n%s", log)
+	}
+	defer conn.Close()
+
+	msgs := reader(conn)
+	hb, err := twc.MasterHeartbeat{Master: masterID, Slave: 0x1839, Command: twc.CmdSetLimit2,
+		Amps: 1600, Protocol: twc.Protocol2}.AppendFrame(nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	write(t, conn, hb)
+	m := await(t, msgs, "FD E0", func(m twc.Message) bool { return m.Code() == twc.CodeSlaveHeartbeat })
+	if r := m.(twc.SlaveHeartbeat); r.Slave != 0x1839 || r.Master != masterID || r.MaxAmps != 1600 {
+		t.Errorf("heartbeat reply %+v, want from 1839 to %v with max 16.00 A", r, masterID)
+	}
+	cancel()
+	select {
+	case err := <-done:
+		if err != nil {
+			t.Errorf("run after cancel: %v", err)
+		}
+	case <-time.After(5 * time.Second):
+		t.Fatal("run did not return within 5 s of cancel")
+	}
+	for _, want := range []string{"waiting for socket", "socket connected", "twcsim started", "port=" + path} {
+		if !strings.Contains(log.String(), want) {
+			t.Errorf("log lacks %q:\n%s", want, log)
+		}
+	}
+}
+
+// Stopped while the socket never appears, run returns nil promptly; a path
+// that is not a socket is an error at once.
+func TestSocketWaitAndErrors(t *testing.T) {
+	dir := t.TempDir()
+	ctx, cancel := context.WithTimeout(context.Background(), 3*socketRetry)
+	defer cancel()
+	start := time.Now()
+	if err := run(ctx, []string{"-socket", filepath.Join(dir, "never.sock")}, io.Discard, io.Discard); err != nil {
+		t.Errorf("run stopped while waiting: %v, want nil", err)
+	}
+	if d := time.Since(start); d > 2*time.Second {
+		t.Errorf("run took %v to stop while waiting for the socket", d)
+	}
+
+	err := run(context.Background(), []string{"-socket", dir}, io.Discard, io.Discard) // a directory
+	if err == nil || exitCode(err) != 1 || !strings.Contains(err.Error(), dir) {
+		t.Errorf("directory as socket: %v (exit %d), want an error naming it and exit 1", err, exitCode(err))
 	}
 }
