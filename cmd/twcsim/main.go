@@ -321,7 +321,11 @@ func dialSocket(ctx context.Context, path string, log *slog.Logger) (io.ReadWrit
 			}
 			return socketPort{c}, nil
 		}
-		if ctx.Err() != nil {
+		// A unix dial times out only on ctx's deadline, and may do so a
+		// moment before ctx itself reports it: treat it as ctx ending.
+		var ne net.Error
+		if ctx.Err() != nil || errors.As(err, &ne) && ne.Timeout() {
+			<-ctx.Done()
 			return nil, ctx.Err()
 		}
 		if fi, serr := os.Stat(path); serr == nil && fi.Mode().Type() != os.ModeSocket {
