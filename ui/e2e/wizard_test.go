@@ -98,10 +98,21 @@ func TestFirstBootInABrowser(t *testing.T) {
 	screenshots(t, ctx, "dashboard")
 	do(t, ctx, "switch to Off", chromedp.Click(chromedp.CSS(`button[name=mode][value=off]:not(.default-submit)`)))
 	waitFor(t, ctx, "[data-testid=offered-1839]", "offer after Off", 20*time.Second, func(s string) bool { return s == "0" })
-	do(t, ctx, "charge now at 20 A",
-		chromedp.SetValue(chromedp.CSS(`[data-testid=now-amps]`), ""),
-		chromedp.SendKeys(chromedp.CSS(`[data-testid=now-amps]`), "20"),
-		chromedp.Click(chromedp.CSS(`button[name=mode][value=now]:not(.default-submit)`)))
+	// The live update redraws the mode form once it shows Off: type after.
+	waitFor(t, ctx, "[data-testid=mode-sentence]", "mode shown as Off", 10*time.Second, func(s string) bool { return strings.HasPrefix(s, "Off") })
+	for try := 1; ; try++ {
+		err := chromedp.Do(ctx,
+			chromedp.SetValue(chromedp.CSS(`[data-testid=now-amps]`), ""),
+			chromedp.SendKeys(chromedp.CSS(`[data-testid=now-amps]`), "20"),
+			chromedp.Click(chromedp.CSS(`button[name=mode][value=now]:not(.default-submit)`)))
+		if err == nil {
+			break
+		}
+		// A redraw between finding the input and typing into it: again.
+		if try == 3 || !strings.Contains(err.Error(), "No node") {
+			t.Fatalf("charge now at 20 A: %v", err)
+		}
+	}
 	waitFor(t, ctx, "[data-testid=offered-1839]", "offer after Now 20 A", 20*time.Second, func(s string) bool { return s == "20" })
 	screenshots(t, ctx, "dashboard-now")
 
