@@ -160,3 +160,19 @@ func SecretFields(k Kind) []string {
 	}
 	return out
 }
+
+// RegisterKind registers k with parameters of type P: the parameter type
+// (and so the kind's secrets) and the strict decoding both come from P, and
+// build makes the source from the decoded, not yet validated, parameters.
+func RegisterKind[P any](k Kind, build func(P) (Source, error)) {
+	var zero P
+	k.Params = zero
+	k.New = func(raw json.RawMessage) (Source, error) {
+		p, err := DecodeParams[P](k.Name, raw)
+		if err != nil {
+			return nil, err
+		}
+		return build(p)
+	}
+	Register(k)
+}

@@ -10,7 +10,6 @@ package enphase
 import (
 	"context"
 	"crypto/tls"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"net/http"
@@ -26,21 +25,13 @@ import (
 const Name = "enphase"
 
 func init() {
-	energy.Register(energy.Kind{
-		Params: Params{},
-		Name:   Name, Label: "Enphase Envoy / IQ Gateway",
+	energy.RegisterKind(energy.Kind{
+		Name: Name, Label: "Enphase Envoy / IQ Gateway",
 		Roles: []energy.Role{energy.RolePV, energy.RoleConsumption, energy.RoleGrid},
 		// The gateway is a small computer that answers slowly under load;
 		// its meters update about every second, so 10 s loses little.
 		Interval: 10 * time.Second,
-		New: func(raw json.RawMessage) (energy.Source, error) {
-			p, err := energy.DecodeParams[Params](Name, raw)
-			if err != nil {
-				return nil, err
-			}
-			return New(p)
-		},
-	})
+	}, func(p Params) (energy.Source, error) { return New(p) })
 }
 
 // Params configures the source.

@@ -5,7 +5,6 @@ package homeassistant
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"math"
@@ -24,18 +23,10 @@ import (
 const Name = "homeassistant"
 
 func init() {
-	energy.Register(energy.Kind{
-		Params: Params{},
-		Name:   Name, Label: "Home Assistant sensors",
+	energy.RegisterKind(energy.Kind{
+		Name: Name, Label: "Home Assistant sensors",
 		Roles: []energy.Role{energy.RolePV, energy.RoleConsumption, energy.RoleGrid, energy.RoleBattery},
-		New: func(raw json.RawMessage) (energy.Source, error) {
-			p, err := energy.DecodeParams[Params](Name, raw)
-			if err != nil {
-				return nil, err
-			}
-			return New(p)
-		},
-	})
+	}, func(p Params) (energy.Source, error) { return New(p) })
 }
 
 // Params configures the source. Each entity is optional; at least one is

@@ -12,7 +12,6 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/hex"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"slices"
@@ -28,19 +27,11 @@ import (
 const Name = "mqtt"
 
 func init() {
-	energy.Register(energy.Kind{
-		Params: Params{},
-		Name:   Name, Label: "MQTT topics",
+	energy.RegisterKind(energy.Kind{
+		Name: Name, Label: "MQTT topics",
 		Roles:    []energy.Role{energy.RolePV, energy.RoleConsumption, energy.RoleGrid, energy.RoleBattery},
 		Interval: 5 * time.Second, // a Read costs nothing: it only looks at stored messages
-		New: func(raw json.RawMessage) (energy.Source, error) {
-			p, err := energy.DecodeParams[Params](Name, raw)
-			if err != nil {
-				return nil, err
-			}
-			return New(p)
-		},
-	})
+	}, func(p Params) (energy.Source, error) { return New(p) })
 }
 
 const (

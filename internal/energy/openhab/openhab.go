@@ -4,7 +4,6 @@ package openhab
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -23,18 +22,10 @@ import (
 const Name = "openhab"
 
 func init() {
-	energy.Register(energy.Kind{
-		Params: Params{},
-		Name:   Name, Label: "openHAB items",
+	energy.RegisterKind(energy.Kind{
+		Name: Name, Label: "openHAB items",
 		Roles: []energy.Role{energy.RolePV, energy.RoleConsumption, energy.RoleGrid},
-		New: func(raw json.RawMessage) (energy.Source, error) {
-			p, err := energy.DecodeParams[Params](Name, raw)
-			if err != nil {
-				return nil, err
-			}
-			return New(p)
-		},
-	})
+	}, func(p Params) (energy.Source, error) { return New(p) })
 }
 
 // Params configures the source. Each item is optional; at least one is

@@ -6,7 +6,6 @@ package shelly
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"math"
@@ -22,21 +21,13 @@ import (
 const Name = "shelly"
 
 func init() {
-	energy.Register(energy.Kind{
-		Params: Params{},
-		Name:   Name, Label: "Shelly energy meter",
+	energy.RegisterKind(energy.Kind{
+		Name: Name, Label: "Shelly energy meter",
 		Roles: []energy.Role{energy.RoleGrid, energy.RolePV},
 		// The meter measures every second; its small processor should not
 		// be asked much more often than this.
 		Interval: 5 * time.Second,
-		New: func(raw json.RawMessage) (energy.Source, error) {
-			p, err := energy.DecodeParams[Params](Name, raw)
-			if err != nil {
-				return nil, err
-			}
-			return New(p)
-		},
-	})
+	}, func(p Params) (energy.Source, error) { return New(p) })
 }
 
 // Params configures the source.

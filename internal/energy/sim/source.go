@@ -2,7 +2,6 @@ package sim
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"strings"
 	"time"
@@ -19,19 +18,11 @@ const Name = "simulated"
 var Profiles = map[string]Day{"clear": ClearSummer, "clouds": BrokenClouds, "overcast": Overcast, "winter": Winter}
 
 func init() {
-	energy.Register(energy.Kind{
-		Params: Params{},
-		Name:   Name, Label: "Simulated PV and house (demo)",
+	energy.RegisterKind(energy.Kind{
+		Name: Name, Label: "Simulated PV and house (demo)",
 		Roles:    []energy.Role{energy.RolePV, energy.RoleConsumption},
 		Interval: 5 * time.Second,
-		New: func(raw json.RawMessage) (energy.Source, error) {
-			p, err := energy.DecodeParams[Params](Name, raw)
-			if err != nil {
-				return nil, err
-			}
-			return New(p, clock.Real())
-		},
-	})
+	}, func(p Params) (energy.Source, error) { return New(p, clock.Real()) })
 }
 
 // Params configures the simulated site.

@@ -6,7 +6,6 @@ package solaredge
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"net/http"
@@ -26,23 +25,15 @@ const Name = "solaredge-cloud"
 const DefaultBaseURL = "https://monitoringapi.solaredge.com"
 
 func init() {
-	energy.Register(energy.Kind{
-		Params: Params{},
-		Name:   Name, Label: "SolarEdge monitoring cloud",
+	energy.RegisterKind(energy.Kind{
+		Name: Name, Label: "SolarEdge monitoring cloud",
 		Roles: []energy.Role{energy.RolePV, energy.RoleConsumption, energy.RoleGrid, energy.RoleBattery},
 		// The cloud allows 300 calls a day per site and per key: one call
 		// every 5 minutes is 288 a day, leaving a few for the wizard's test
 		// button. The values are therefore up to 5 minutes old; a local
 		// meter is better for following clouds.
 		Interval: 5 * time.Minute,
-		New: func(raw json.RawMessage) (energy.Source, error) {
-			p, err := energy.DecodeParams[Params](Name, raw)
-			if err != nil {
-				return nil, err
-			}
-			return New(p)
-		},
-	})
+	}, func(p Params) (energy.Source, error) { return New(p) })
 }
 
 // Params configures the source.

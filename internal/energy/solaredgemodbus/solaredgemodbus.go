@@ -13,7 +13,6 @@ package solaredgemodbus
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"time"
@@ -32,19 +31,11 @@ const inverterAt = 40069
 var meterAt = [3]uint16{40188, 40362, 40536}
 
 func init() {
-	energy.Register(energy.Kind{
-		Params: Params{},
-		Name:   Name, Label: "SolarEdge inverter (local Modbus TCP)",
+	energy.RegisterKind(energy.Kind{
+		Name: Name, Label: "SolarEdge inverter (local Modbus TCP)",
 		Roles:    []energy.Role{energy.RolePV, energy.RoleGrid},
 		Interval: 5 * time.Second,
-		New: func(raw json.RawMessage) (energy.Source, error) {
-			p, err := energy.DecodeParams[Params](Name, raw)
-			if err != nil {
-				return nil, err
-			}
-			return New(p)
-		},
-	})
+	}, func(p Params) (energy.Source, error) { return New(p) })
 }
 
 // Params configures the source.

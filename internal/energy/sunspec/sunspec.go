@@ -11,7 +11,6 @@ package sunspec
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"net"
@@ -26,19 +25,11 @@ import (
 const Name = "sunspec"
 
 func init() {
-	energy.Register(energy.Kind{
-		Params: Params{},
-		Name:   Name, Label: "SunSpec inverter or meter (Modbus TCP)",
+	energy.RegisterKind(energy.Kind{
+		Name: Name, Label: "SunSpec inverter or meter (Modbus TCP)",
 		Roles:    []energy.Role{energy.RolePV, energy.RoleGrid},
 		Interval: 5 * time.Second,
-		New: func(raw json.RawMessage) (energy.Source, error) {
-			p, err := energy.DecodeParams[Params](Name, raw)
-			if err != nil {
-				return nil, err
-			}
-			return New(p)
-		},
-	})
+	}, func(p Params) (energy.Source, error) { return New(p) })
 }
 
 // Params configures the source. Unit ids left out (or 0) take the default.
