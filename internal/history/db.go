@@ -67,12 +67,11 @@ func (d *DB) EndSession(s Session, end time.Time) (Session, error) {
 		if err := putJSON(tx.Bucket(store.Sessions), key(s.ID), s); err != nil {
 			return err
 		}
-		lt := tx.Bucket(store.Lifetime)
-		if err := addFloat(lt, []byte("charger/"+s.Charger.String()), s.EnergyWh); err != nil {
+		if err := store.AddLifetime(tx, "charger/"+s.Charger.String(), s.EnergyWh); err != nil {
 			return err
 		}
 		if s.VIN != "" {
-			return addFloat(lt, []byte("car/"+s.VIN), s.EnergyWh)
+			return store.AddLifetime(tx, "car/"+s.VIN, s.EnergyWh)
 		}
 		return nil
 	})
@@ -122,7 +121,7 @@ func (d *DB) Lifetime() (map[string]float64, error) {
 	out := map[string]float64{}
 	err := d.st.View(func(tx *bolt.Tx) error {
 		return tx.Bucket(store.Lifetime).ForEach(func(k, v []byte) error {
-			out[string(k)] = math.Float64frombits(binary.BigEndian.Uint64(v))
+			out[string(k)] = store.LifetimeValue(v)
 			return nil
 		})
 	})
@@ -135,14 +134,4 @@ func putJSON(b *bolt.Bucket, k []byte, v any) error {
 		return err
 	}
 	return b.Put(k, data)
-}
-
-func addFloat(b *bolt.Bucket, k []byte, add float64) error {
-	var cur float64
-	if v := b.Get(k); len(v) == 8 {
-		cur = math.Float64frombits(binary.BigEndian.Uint64(v))
-	}
-	var out [8]byte
-	binary.BigEndian.PutUint64(out[:], math.Float64bits(cur+add))
-	return b.Put(k, out[:])
 }

@@ -4,7 +4,6 @@ import (
 	"encoding/binary"
 	"encoding/json"
 	"fmt"
-	"math"
 	"strconv"
 	"time"
 
@@ -83,11 +82,11 @@ func v1toV2(tx *bolt.Tx) error {
 		}
 		// Schema 1 had no totals: finished sessions count toward them now.
 		if old.End != 0 {
-			if err := addLifetime(tx, fmt.Sprintf("charger/%04X", charger), float64(old.KWh*1000)); err != nil {
+			if err := AddLifetime(tx, fmt.Sprintf("charger/%04X", charger), float64(old.KWh*1000)); err != nil {
 				return err
 			}
 			if old.VIN != "" {
-				if err := addLifetime(tx, "car/"+old.VIN, float64(old.KWh*1000)); err != nil {
+				if err := AddLifetime(tx, "car/"+old.VIN, float64(old.KWh*1000)); err != nil {
 					return err
 				}
 			}
@@ -158,17 +157,4 @@ func hasBuckets(tx *bolt.Tx) bool {
 	found := false
 	_ = tx.ForEach(func([]byte, *bolt.Bucket) error { found = true; return nil })
 	return found
-}
-
-// addLifetime adds Wh to a lifetime counter (float64 bits, big-endian), the
-// encoding the history package reads.
-func addLifetime(tx *bolt.Tx, name string, wh float64) error {
-	b := tx.Bucket(Lifetime)
-	var cur float64
-	if v := b.Get([]byte(name)); len(v) == 8 {
-		cur = math.Float64frombits(binary.BigEndian.Uint64(v))
-	}
-	var out [8]byte
-	binary.BigEndian.PutUint64(out[:], math.Float64bits(cur+wh))
-	return b.Put([]byte(name), out[:])
 }
