@@ -4,6 +4,7 @@ import (
 	"io"
 	"time"
 
+	"github.com/twcmanager/twcmanager/internal/clock"
 	"github.com/twcmanager/twcmanager/internal/twc"
 )
 
@@ -34,7 +35,7 @@ func (m *Master) tick(now time.Time, port io.Writer) (time.Time, error) {
 		soonest(m.await.deadline)
 	}
 
-	ready := later(m.lastTx.Add(m.cfg.Timing.TxGap), m.lastRxByte.Add(m.cfg.Timing.IdleGap))
+	ready := clock.Later(m.lastTx.Add(m.cfg.Timing.TxGap), m.lastRxByte.Add(m.cfg.Timing.IdleGap))
 	if now.Before(ready) {
 		soonest(ready)
 		return wake, nil
@@ -71,17 +72,10 @@ func (m *Master) tick(now time.Time, port io.Writer) (time.Time, error) {
 			return now.Add(m.cfg.Timing.TxGap), m.transmit(now, port, q.msg)
 		}
 		if !at.IsZero() {
-			soonest(later(at, now.Add(time.Millisecond)))
+			soonest(clock.Later(at, now.Add(time.Millisecond)))
 		}
 	}
 	return wake, nil
-}
-
-func later(a, b time.Time) time.Time {
-	if a.After(b) {
-		return a
-	}
-	return b
 }
 
 // nextHeartbeat returns the earliest heartbeat due time among chargers that

@@ -68,3 +68,11 @@ type scaledTimer struct {
 }
 
 func (t scaledTimer) Reset(d time.Duration) bool { return t.t.Reset(t.s.real(d)) }
+
+// Later returns the later of two times.
+func Later(a, b time.Time) time.Time {
+	if a.After(b) {
+		return a
+	}
+	return b
+}

@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/twcmanager/twcmanager/config"
+	"github.com/twcmanager/twcmanager/internal/clock"
 	"github.com/twcmanager/twcmanager/internal/units"
 )
 
@@ -121,7 +122,7 @@ func (e *Engine) serveRunning(on []*charger, availW, budgetW float64, floor bool
 			}
 			// Pause once the stop delay has passed and the car has run for
 			// at least a minute.
-			pauseAt := later(c.t.pendingStop.Add(su.StopDelay), c.t.startedAt.Add(minRunTime))
+			pauseAt := clock.Later(c.t.pendingStop.Add(su.StopDelay), c.t.startedAt.Add(minRunTime))
 			if now.Before(pauseAt) {
 				c.target = c.min
 				c.reason = fmt.Sprintf("surplus too small; pausing in %v unless it returns", pauseAt.Sub(now).Round(time.Second))
@@ -162,7 +163,7 @@ func (e *Engine) startWaiting(off []*charger, startW, budgetW float64, su config
 		// rested at least a minute since it was paused.
 		startAt := c.t.pendingStart.Add(su.StartDelay)
 		if !c.t.stoppedAt.IsZero() {
-			startAt = later(startAt, c.t.stoppedAt.Add(restartHold))
+			startAt = clock.Later(startAt, c.t.stoppedAt.Add(restartHold))
 		}
 		if now.Before(startAt) {
 			c.reason = fmt.Sprintf("waiting %v of %v before starting", now.Sub(c.t.pendingStart).Round(time.Second), startAt.Sub(c.t.pendingStart).Round(time.Second))
@@ -198,11 +199,4 @@ func solarSentence(d *Decision, cs []*charger, availW float64, ok bool, how stri
 		}
 	}
 	return s
-}
-
-func later(a, b time.Time) time.Time {
-	if a.After(b) {
-		return a
-	}
-	return b
 }

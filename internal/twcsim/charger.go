@@ -5,6 +5,7 @@ import (
 	"math"
 	"time"
 
+	"github.com/twcmanager/twcmanager/internal/clock"
 	"github.com/twcmanager/twcmanager/internal/twc"
 	"github.com/twcmanager/twcmanager/internal/units"
 )
@@ -111,16 +112,9 @@ func (c *Charger) nextAnnouncement() (time.Time, bool) {
 	}
 	at := c.nextLinkReady
 	if !c.lastHB.IsZero() {
-		at = later(at, c.lastHB.Add(masterLost))
+		at = clock.Later(at, c.lastHB.Add(masterLost))
 	}
 	return at, true
-}
-
-func later(a, b time.Time) time.Time {
-	if a.After(b) {
-		return a
-	}
-	return b
 }
 
 func (c *Charger) linkReady() twc.Message {
