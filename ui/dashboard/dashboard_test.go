@@ -2,6 +2,7 @@ package dashboard_test
 
 import (
 	"fmt"
+	"github.com/twcmanager/twcmanager/ui/uitest"
 	"html"
 	"net/http"
 	"regexp"
@@ -20,7 +21,7 @@ var voltsRE = regexp.MustCompile(`<dd>\d+ / \d+ / \d+ V</dd>`)
 func TestDashboardShowsBothChargersWithTheirOffers(t *testing.T) {
 	env := start(t)
 	var body string
-	eventually(t, 10*time.Second, func() string {
+	uitest.Eventually(t, 10*time.Second, func() string {
 		var code int
 		code, body = env.Get(t, "/")
 		if code != http.StatusOK {
@@ -68,7 +69,7 @@ func TestDashboardShowsBothChargersWithTheirOffers(t *testing.T) {
 	if len(ds) == 0 {
 		t.Fatal("no decision")
 	}
-	eventually(t, 5*time.Second, func() string {
+	uitest.Eventually(t, 5*time.Second, func() string {
 		_, body := env.Get(t, "/")
 		d := env.App.Web().Decisions(1)[0]
 		if !strings.Contains(body, html.EscapeString(d.Explanation)) {

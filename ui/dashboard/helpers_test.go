@@ -9,7 +9,6 @@ import (
 	"strconv"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/twcmanager/twcmanager/internal/twc"
 	"github.com/twcmanager/twcmanager/ui"
@@ -28,23 +27,6 @@ func start(t *testing.T) *uitest.Env {
 	env.Setup(t)
 	env.Login(t)
 	return env
-}
-
-// eventually retries f until it returns "" or the time is up, then fails
-// with f's last complaint.
-func eventually(t *testing.T, within time.Duration, f func() string) {
-	t.Helper()
-	deadline := time.Now().Add(within)
-	for {
-		msg := f()
-		if msg == "" {
-			return
-		}
-		if time.Now().After(deadline) {
-			t.Fatal(msg)
-		}
-		time.Sleep(100 * time.Millisecond)
-	}
 }
 
 var offeredRE = regexp.MustCompile(`data-testid="offered-([0-9A-F]{4})">([0-9]+)<`)

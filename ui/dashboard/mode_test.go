@@ -35,13 +35,13 @@ func TestModeSwitchChangesTheSettingsAndTheOffer(t *testing.T) {
 		t.Errorf("Now returns to %q, want the previous mode solar", p.ChargeNow.Then)
 	}
 	// The car on 1839 is offered the 10 A and starts charging.
-	eventually(t, 10*time.Second, func() string {
+	uitest.Eventually(t, 10*time.Second, func() string {
 		if a, _ := offerOf(env, 0x1839); a != 10 {
 			return fmt.Sprintf("charger 1839 is offered %d A, want 10", a)
 		}
 		return ""
 	})
-	eventually(t, 15*time.Second, func() string {
+	uitest.Eventually(t, 15*time.Second, func() string {
 		_, body := env.Get(t, "/")
 		if got := offered(body)["1839"]; got != 10 {
 			return fmt.Sprintf("the dashboard shows %d A offered to 1839, want 10", got)
@@ -75,7 +75,7 @@ func TestModeSwitchChangesTheSettingsAndTheOffer(t *testing.T) {
 	if p.ChargeNow.Amps != 10 {
 		t.Errorf("Off forgot Now's current: %v", p.ChargeNow.Amps)
 	}
-	eventually(t, 10*time.Second, func() string {
+	uitest.Eventually(t, 10*time.Second, func() string {
 		if a, _ := offerOf(env, 0x1839); a != 0 {
 			return fmt.Sprintf("charger 1839 is offered %d A in Off mode", a)
 		}

@@ -38,7 +38,7 @@ func TestPublicDashboardIsReadOnly(t *testing.T) {
 		return resp.StatusCode, string(b)
 	}
 	var body string
-	eventually(t, 10*time.Second, func() string {
+	uitest.Eventually(t, 10*time.Second, func() string {
 		var code int
 		code, body = get("/")
 		if code != http.StatusOK {

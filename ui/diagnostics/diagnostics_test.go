@@ -33,21 +33,6 @@ func start(t *testing.T, features ...ui.Feature) *uitest.Env {
 	return env
 }
 
-func eventually(t *testing.T, within time.Duration, f func() string) {
-	t.Helper()
-	deadline := time.Now().Add(within)
-	for {
-		msg := f()
-		if msg == "" {
-			return
-		}
-		if time.Now().After(deadline) {
-			t.Fatal(msg)
-		}
-		time.Sleep(100 * time.Millisecond)
-	}
-}
-
 // sent reports whether the bus master sent a frame with code op after t,
 // to charger id unless id is 0.
 func sent(t *testing.T, env *uitest.Env, op twc.Code, id twc.ID, after time.Time) bool {
@@ -72,7 +57,7 @@ var heartbeatsRE = regexp.MustCompile(`Heartbeats sent\s*<small class="help">[^<
 func TestDiagnosticsShowsTheBus(t *testing.T) {
 	env := start(t)
 	var body string
-	eventually(t, 10*time.Second, func() string {
+	uitest.Eventually(t, 10*time.Second, func() string {
 		var code int
 		code, body = env.Get(t, "/diagnostics")
 		if code != http.StatusOK {
@@ -121,7 +106,7 @@ func TestDiagnosticsShowsTheBus(t *testing.T) {
 
 func TestSafeQuery(t *testing.T) {
 	env := start(t)
-	eventually(t, 10*time.Second, func() string {
+	uitest.Eventually(t, 10*time.Second, func() string {
 		if len(env.App.Web().Snapshot().Chargers) < 2 {
 			return "the chargers have not linked"
 		}
@@ -137,7 +122,7 @@ func TestSafeQuery(t *testing.T) {
 	if loc := resp.Header.Get("Location"); resp.StatusCode != http.StatusSeeOther || loc != "/diagnostics?asked=4580-FBB4#query" {
 		t.Fatalf("query: %d → %q", resp.StatusCode, loc)
 	}
-	eventually(t, 5*time.Second, func() string {
+	uitest.Eventually(t, 5*time.Second, func() string {
 		if !sent(t, env, twc.CodePlugQuery, 0x4580, before) {
 			return "no plug query went to 4580"
 		}
@@ -155,7 +140,7 @@ func TestSafeQuery(t *testing.T) {
 
 func TestQueryFormErrors(t *testing.T) {
 	env := start(t)
-	eventually(t, 10*time.Second, func() string {
+	uitest.Eventually(t, 10*time.Second, func() string {
 		if len(env.App.Web().Snapshot().Chargers) < 2 {
 			return "the chargers have not linked"
 		}
@@ -237,7 +222,7 @@ func TestQueryRefusedByTheBus(t *testing.T) {
 			d.App = busyBus{d.App, c.err}
 			diagnostics.Register(mux, d)
 		})
-		eventually(t, 10*time.Second, func() string {
+		uitest.Eventually(t, 10*time.Second, func() string {
 			if len(env.App.Web().Snapshot().Chargers) < 2 {
 				return "the chargers have not linked"
 			}
@@ -253,7 +238,7 @@ func TestQueryRefusedByTheBus(t *testing.T) {
 
 func TestFramesShownOnAPhoneAndAll(t *testing.T) {
 	env := start(t)
-	eventually(t, 20*time.Second, func() string {
+	uitest.Eventually(t, 20*time.Second, func() string {
 		fs, err := env.App.Web().Frames(context.Background())
 		if err != nil || len(fs) <= 45 {
 			return fmt.Sprintf("only %d frames on the bus (%v)", len(fs), err)

@@ -2,7 +2,6 @@ package settingsui_test
 
 import (
 	"encoding/json"
-	"html"
 	"io"
 	"net/http"
 	"net/url"
@@ -24,37 +23,6 @@ func loggedIn(t *testing.T) *uitest.Env {
 	env.Setup(t)
 	env.Login(t)
 	return env
-}
-
-func contains(t *testing.T, body string, want ...string) {
-	t.Helper()
-	text := html.UnescapeString(body)
-	for _, w := range want {
-		if !strings.Contains(text, w) {
-			t.Errorf("page lacks %q", w)
-		}
-	}
-	if t.Failed() {
-		t.Logf("page:\n%s", body)
-		t.FailNow()
-	}
-}
-
-func lacks(t *testing.T, body string, unwanted ...string) {
-	t.Helper()
-	text := html.UnescapeString(body)
-	for _, w := range unwanted {
-		if strings.Contains(text, w) {
-			t.Fatalf("page shows %q:\n%s", w, body)
-		}
-	}
-}
-
-func status(t *testing.T, got, want int, body string) {
-	t.Helper()
-	if got != want {
-		t.Fatalf("status %d, want %d\n%s", got, want, body)
-	}
 }
 
 // post sends form after fetching page (for its CSRF token) and returns the
@@ -81,8 +49,8 @@ func saves(t *testing.T, env *uitest.Env, path string, form url.Values) string {
 		t.Fatalf("POST %s: %d → %q\n%s", path, code, loc, body)
 	}
 	code, body = env.Get(t, loc)
-	status(t, code, 200, body)
-	contains(t, body, "Saved")
+	uitest.Status(t, code, 200, body)
+	uitest.Contains(t, body, "Saved")
 	return body
 }
 
@@ -91,9 +59,9 @@ func refuses(t *testing.T, env *uitest.Env, path string, form url.Values, want .
 	t.Helper()
 	env.Get(t, path)
 	code, body, _ := post(t, env, path, form)
-	status(t, code, http.StatusUnprocessableEntity, body)
-	contains(t, body, want...)
-	lacks(t, body, "Saved")
+	uitest.Status(t, code, http.StatusUnprocessableEntity, body)
+	uitest.Contains(t, body, want...)
+	uitest.Lacks(t, body, "Saved")
 	return body
 }
 
@@ -126,21 +94,21 @@ func TestSettingsNeedTheLogin(t *testing.T) {
 func TestOverview(t *testing.T) {
 	env := loggedIn(t)
 	code, body := env.Get(t, "/settings")
-	status(t, code, 200, body)
-	contains(t, body, `href="/static/settings.css"`, `<nav class="tabs"`, "Wiring", "Electrical", "Adapter", "Charging", "Schedule",
+	uitest.Status(t, code, 200, body)
+	uitest.Contains(t, body, `href="/static/settings.css"`, `<nav class="tabs"`, "Wiring", "Electrical", "Adapter", "Charging", "Schedule",
 		"Offsets", "Energy sources", "Web", "Password", "Together the chargers never draw more than 32 A; each one at most 32 A.",
 		"230 V, single-phase.", "Mode: Solar.", "simulated site (Simulated PV and house (demo))", "00:00 to 06:00, Mon, Tue, Wed, Thu, Fri.")
-	lacks(t, body, "style=")
+	uitest.Lacks(t, body, "style=")
 }
 
 func TestWiring(t *testing.T) {
 	env := loggedIn(t)
 	code, body := env.Get(t, "/settings/wiring")
-	status(t, code, 200, body)
-	contains(t, body, "A 40 A breaker allows 32 A for hours (80 % rule).", `hx-post="/settings/wiring/preview"`, `aria-current="page">Wiring`)
+	uitest.Status(t, code, 200, body)
+	uitest.Contains(t, body, "A 40 A breaker allows 32 A for hours (80 % rule).", `hx-post="/settings/wiring/preview"`, `aria-current="page">Wiring`)
 
 	body = saves(t, env, "/settings/wiring", url.Values{"wiring.shared.breaker_amps": {"63"}, "wiring.charger.limit_amps": {"24"}, "wiring.min_amps": {"8"}})
-	contains(t, body, "A 63 A breaker allows 50 A for hours (80 % rule).", "You entered the limit directly: 24 A for hours.")
+	uitest.Contains(t, body, "A 63 A breaker allows 50 A for hours (80 % rule).", "You entered the limit directly: 24 A for hours.")
 	w := env.App.Web().Settings().Wiring
 	if w.Shared.Breaker != 63 || w.Charger.Breaker != 0 || w.Charger.Limit != 24 || w.MinAmps != 8 {
 		t.Fatalf("wiring: %+v", w)
@@ -164,15 +132,15 @@ func TestWiring(t *testing.T) {
 	}
 
 	code, body, _ = post(t, env, "/settings/wiring/preview", url.Values{"wiring.shared.breaker_amps": {"25"}, "wiring.charger.breaker_amps": {"20"}, "wiring.min_amps": {"6"}})
-	status(t, code, 200, body)
-	contains(t, body, "A 25 A breaker allows 20 A for hours (80 % rule).", "A 20 A breaker allows 16 A for hours (80 % rule).")
+	uitest.Status(t, code, 200, body)
+	uitest.Contains(t, body, "A 25 A breaker allows 20 A for hours (80 % rule).", "A 20 A breaker allows 16 A for hours (80 % rule).")
 }
 
 func TestElectrical(t *testing.T) {
 	env := loggedIn(t)
 	code, body := env.Get(t, "/settings/electrical")
-	status(t, code, 200, body)
-	contains(t, body, `name="electrical.volts"`, `value="230"`, "Three-phase")
+	uitest.Status(t, code, 200, body)
+	uitest.Contains(t, body, `name="electrical.volts"`, `value="230"`, "Three-phase")
 
 	saves(t, env, "/settings/electrical", url.Values{"electrical.volts": {"240"}, "electrical.phases": {"3"}})
 	e := env.App.Web().Settings().Electrical
@@ -191,15 +159,15 @@ func TestElectrical(t *testing.T) {
 func TestAdapter(t *testing.T) {
 	env := loggedIn(t)
 	code, body := env.Get(t, "/settings/adapter")
-	status(t, code, 200, body)
-	contains(t, body, "Detect automatically", "PL2303")
+	uitest.Status(t, code, 200, body)
+	uitest.Contains(t, body, "Detect automatically", "PL2303")
 	code, body, _ = post(t, env, "/settings/adapter", url.Values{"action": {"use"}, "port": {""}})
-	status(t, code, 200, body)
-	contains(t, body, "Saved: twcmanager now uses the adapter it detects automatically.", "1839", "4580")
+	uitest.Status(t, code, 200, body)
+	uitest.Contains(t, body, "Saved: twcmanager now uses the adapter it detects automatically.", "1839", "4580")
 	env.Get(t, "/settings/adapter")
 	code, body, _ = post(t, env, "/settings/adapter", url.Values{"action": {"use"}, "port": {"/etc/passwd"}})
-	status(t, code, http.StatusUnprocessableEntity, body)
-	contains(t, body, "Adapter: /etc/passwd is not allowed.")
+	uitest.Status(t, code, http.StatusUnprocessableEntity, body)
+	uitest.Contains(t, body, "Adapter: /etc/passwd is not allowed.")
 	if p := env.App.Web().Settings().Bus.Port; p != "" {
 		t.Fatalf("port %q", p)
 	}
@@ -221,8 +189,8 @@ func policyForm() url.Values {
 func TestPolicy(t *testing.T) {
 	env := loggedIn(t)
 	code, body := env.Get(t, "/settings/policy")
-	status(t, code, 200, body)
-	contains(t, body, "Min + Solar", "Offer 0 A", "Stop responding", `name="policy.surplus.start_delay"`, `value="60"`, `value="180"`)
+	uitest.Status(t, code, 200, body)
+	uitest.Contains(t, body, "Min + Solar", "Offer 0 A", "Stop responding", `name="policy.surplus.start_delay"`, `value="60"`, `value="180"`)
 
 	saves(t, env, "/settings/policy", policyForm())
 	p := env.App.Web().Settings().Policy
@@ -235,8 +203,8 @@ func TestPolicy(t *testing.T) {
 		t.Fatalf("policy: %+v", p)
 	}
 	code, body = env.Get(t, "/settings/policy")
-	status(t, code, 200, body)
-	contains(t, body, `value="2031-05-04T18:30"`, `value="charger-command" checked`, `value="90"`)
+	uitest.Status(t, code, 200, body)
+	uitest.Contains(t, body, `value="2031-05-04T18:30"`, `value="charger-command" checked`, `value="90"`)
 
 	bad := with(policyForm(),
 		"policy.mode", "turbo", "policy.charge_now.amps", "3", "policy.charge_now.until", "tomorrow", "policy.charge_now.then", "now",
@@ -272,14 +240,14 @@ func TestPolicy(t *testing.T) {
 func TestSchedule(t *testing.T) {
 	env := loggedIn(t)
 	code, body := env.Get(t, "/settings/schedule")
-	status(t, code, 200, body)
-	contains(t, body, `type="time"`, `value="00:00"`, `value="06:00"`, "Monday", "Sunday", "Follow the sun", "The Schedule mode is not on now")
+	uitest.Status(t, code, 200, body)
+	uitest.Contains(t, body, `type="time"`, `value="00:00"`, `value="06:00"`, "Monday", "Sunday", "Follow the sun", "The Schedule mode is not on now")
 
 	form := url.Values{"policy.schedule.days": {"1", "3", "0"}, "policy.schedule.start_minute": {"22:30"}, "policy.schedule.end_minute": {"06:15"},
 		"policy.schedule.amps": {"16"}, "policy.schedule.finish_by": {"on"}, "policy.schedule.battery_kwh": {"60"},
 		"policy.non_scheduled.action": {"fixed"}, "policy.non_scheduled.amps": {"10"}}
 	body = saves(t, env, "/settings/schedule", form)
-	contains(t, body, `value="22:30"`, `value="06:15"`)
+	uitest.Contains(t, body, `value="22:30"`, `value="06:15"`)
 	sc := env.App.Web().Settings().Policy.Schedule
 	if sc.Days != [7]bool{true, true, false, true, false, false, false} || sc.StartMinute != 22*60+30 || sc.EndMinute != 6*60+15 ||
 		sc.Amps != 16 || !sc.FinishBy || sc.BatteryKWh != 60 {
@@ -317,14 +285,14 @@ func TestSchedule(t *testing.T) {
 func TestOffsets(t *testing.T) {
 	env := loggedIn(t)
 	code, body := env.Get(t, "/settings/offsets")
-	status(t, code, 200, body)
-	contains(t, body, "Add an offset", `name="rows" value="1"`, `name="policy.offsets[0].name"`)
+	uitest.Status(t, code, 200, body)
+	uitest.Contains(t, body, "Add an offset", `name="rows" value="1"`, `name="policy.offsets[0].name"`)
 
 	saves(t, env, "/settings/offsets", url.Values{"rows": {"1"}, "policy.offsets[0].name": {"heat pump"}, "policy.offsets[0].value": {"1500"}, "policy.offsets[0].unit": {"W"}})
 	body = saves(t, env, "/settings/offsets", url.Values{"rows": {"2"},
 		"policy.offsets[0].name": {"heat pump"}, "policy.offsets[0].value": {"1500"}, "policy.offsets[0].unit": {"W"},
 		"policy.offsets[1].name": {"reserve"}, "policy.offsets[1].value": {"-2"}, "policy.offsets[1].unit": {"A"}})
-	contains(t, body, `value="heat pump"`, `value="reserve"`, `value="-2"`, `name="rows" value="3"`, "Remove")
+	uitest.Contains(t, body, `value="heat pump"`, `value="reserve"`, `value="-2"`, `name="rows" value="3"`, "Remove")
 	want := []config.Offset{{Name: "heat pump", Value: 1500, Unit: "W"}, {Name: "reserve", Value: -2, Unit: "A"}}
 	if got := env.App.Web().Settings().Policy.Offsets; len(got) != 2 || got[0] != want[0] || got[1] != want[1] {
 		t.Fatalf("offsets: %+v", got)
@@ -366,14 +334,14 @@ func TestOffsets(t *testing.T) {
 func TestWeb(t *testing.T) {
 	env := loggedIn(t)
 	code, body := env.Get(t, "/settings/web")
-	status(t, code, 200, body)
-	contains(t, body, "Show the dashboard without login on my home network", "Changing anything still needs the password")
+	uitest.Status(t, code, 200, body)
+	uitest.Contains(t, body, "Show the dashboard without login on my home network", "Changing anything still needs the password")
 	saves(t, env, "/settings/web", url.Values{"web.public_dashboard": {"on"}})
 	if !env.App.Web().Settings().Web.PublicDashboard {
 		t.Fatal("not saved")
 	}
 	body = saves(t, env, "/settings/web", url.Values{})
-	lacks(t, body, "checked")
+	uitest.Lacks(t, body, "checked")
 	if env.App.Web().Settings().Web.PublicDashboard {
 		t.Fatal("unticking was not saved")
 	}
@@ -392,13 +360,13 @@ func TestWeb(t *testing.T) {
 func TestPassword(t *testing.T) {
 	env := loggedIn(t)
 	code, body := env.Get(t, "/settings/password")
-	status(t, code, 200, body)
-	contains(t, body, `name="current"`, `name="new"`, `name="new_repeat"`)
+	uitest.Status(t, code, 200, body)
+	uitest.Contains(t, body, `name="current"`, `name="new"`, `name="new_repeat"`)
 
 	const next = "an entirely new password"
 	body = refuses(t, env, "/settings/password", url.Values{"current": {"not the password"}, "new": {next}, "new_repeat": {next}},
 		"Current password: this is not the admin password. Allowed: the password you log in with.", `value="`+next+`"`)
-	lacks(t, body, `value="not the password"`)
+	uitest.Lacks(t, body, `value="not the password"`)
 	refuses(t, env, "/settings/password", url.Values{"current": {uitest.Password}, "new": {"short"}, "new_repeat": {"short"}},
 		"New password: 5 characters is too short. Allowed: at least 10 characters.")
 	refuses(t, env, "/settings/password", url.Values{"current": {uitest.Password}, "new": {next}, "new_repeat": {next + "!"}},
@@ -415,7 +383,7 @@ func TestPassword(t *testing.T) {
 	}
 	// Still logged in, on a new session.
 	code, body = env.Get(t, "/settings")
-	status(t, code, 200, body)
+	uitest.Status(t, code, 200, body)
 }
 
 const token = "sekrit-token-0123456789"
@@ -429,15 +397,15 @@ func haForm(name, orig, tok string) url.Values {
 func TestSources(t *testing.T) {
 	env := loggedIn(t)
 	code, body := env.Get(t, "/settings/sources")
-	status(t, code, 200, body)
-	contains(t, body, "simulated site", "Simulated PV and house (demo)", "Provides: Solar generation (PV), House consumption",
+	uitest.Status(t, code, 200, body)
+	uitest.Contains(t, body, "simulated site", "Simulated PV and house (demo)", "Provides: Solar generation (PV), House consumption",
 		`href="/settings/sources/edit?name=simulated+site"`, "Add a source", "Home Assistant sensors")
 
 	code, body = env.Get(t, "/settings/sources/new?kind=homeassistant")
-	status(t, code, 200, body)
-	contains(t, body, "Add an energy source", `name="params.token"`, `type="password"`, `name="params.grid_export_positive"`,
+	uitest.Status(t, code, 200, body)
+	uitest.Contains(t, body, "Add an energy source", `name="params.token"`, `type="password"`, `name="params.grid_export_positive"`,
 		`type="checkbox"`, `value="grid" checked`)
-	lacks(t, body, `value="pv" checked`) // the simulated source has PV
+	uitest.Lacks(t, body, `value="pv" checked`) // the simulated source has PV
 
 	// Errors: a missing token, a bad entity, a role another source has, a
 	// name taken.
@@ -469,11 +437,11 @@ func TestSources(t *testing.T) {
 		t.Fatalf("stored token %q", stored())
 	}
 	code, body = env.Get(t, loc)
-	status(t, code, 200, body)
-	contains(t, body, "Saved: home.", "Home Assistant sensors", "Provides: Grid import and export")
+	uitest.Status(t, code, 200, body)
+	uitest.Contains(t, body, "Saved: home.", "Home Assistant sensors", "Provides: Grid import and export")
 	code, body = env.Get(t, "/settings/sources/edit?name=home")
-	status(t, code, 200, body)
-	contains(t, body, `placeholder="(stored — leave empty to keep)"`, `value="sensor.grid_power"`, `name="orig" value="home"`)
+	uitest.Status(t, code, 200, body)
+	uitest.Contains(t, body, `placeholder="(stored — leave empty to keep)"`, `value="sensor.grid_power"`, `name="orig" value="home"`)
 
 	// Saved with the token left empty: the stored one stays.
 	code, body, loc = post(t, env, "/settings/sources/save", with(haForm("home", "home", ""), "params.grid_entity", "sensor.meter_power", "params.grid_export_positive", "on"))
@@ -494,8 +462,8 @@ func TestSources(t *testing.T) {
 	// no token.
 	env.Get(t, "/settings/sources/edit?name=home")
 	code, body, _ = post(t, env, "/settings/sources/save", with(haForm("home", "home", ""), "action", "test"))
-	status(t, code, http.StatusUnprocessableEntity, body)
-	contains(t, body, "The test did not get a reading:")
+	uitest.Status(t, code, http.StatusUnprocessableEntity, body)
+	uitest.Contains(t, body, "The test did not get a reading:")
 
 	// Renamed without typing the token again: refused, as the stored one
 	// belongs to the old name.
@@ -516,16 +484,16 @@ func TestSources(t *testing.T) {
 	for _, p := range []string{"/settings", "/settings/sources", "/settings/sources/edit?name=home", "/settings/wiring", "/settings/policy",
 		"/settings/schedule", "/settings/offsets", "/settings/web", "/settings/electrical", "/settings/password", "/setup/energy", "/setup/done"} {
 		code, body := env.Get(t, p)
-		status(t, code, 200, body)
-		lacks(t, body, token, saved)
+		uitest.Status(t, code, 200, body)
+		uitest.Lacks(t, body, token, saved)
 	}
 
 	// Testing the simulated source shows its reading.
 	env.Get(t, "/settings/sources/edit?name=simulated+site")
 	code, body, _ = post(t, env, "/settings/sources/save", url.Values{"kind": {"simulated"}, "orig": {"simulated site"}, "name": {"simulated site"},
 		"roles": {"pv", "consumption"}, "params.profile": {"clear"}, "params.day_start": {"11:00"}, "action": {"test"}})
-	status(t, code, 200, body)
-	contains(t, body, "The test worked.", "Solar (PV)", "House")
+	uitest.Status(t, code, 200, body)
+	uitest.Contains(t, body, "The test worked.", "Solar (PV)", "House")
 
 	// A Fronius without a scheme: the error is at the URL field.
 	env.Get(t, "/settings/sources/new?kind=fronius")
@@ -543,11 +511,11 @@ func TestSources(t *testing.T) {
 		t.Fatalf("after removing: %+v", srcs)
 	}
 	code, body, _ = post(t, env, "/settings/sources/remove", url.Values{"name": {"home"}})
-	status(t, code, http.StatusNotFound, body)
-	contains(t, body, `There is no energy source "home".`)
+	uitest.Status(t, code, http.StatusNotFound, body)
+	uitest.Contains(t, body, `There is no energy source "home".`)
 	code, body = env.Get(t, "/settings/sources/edit?name=nobody")
-	status(t, code, http.StatusNotFound, body)
+	uitest.Status(t, code, http.StatusNotFound, body)
 	code, body = env.Get(t, "/settings/sources/new?kind=nonsense")
-	status(t, code, 200, body)
-	contains(t, body, `There is no source type "nonsense"`)
+	uitest.Status(t, code, 200, body)
+	uitest.Contains(t, body, `There is no source type "nonsense"`)
 }

@@ -2,7 +2,6 @@ package setup_test
 
 import (
 	"encoding/json"
-	"html"
 	"net/http"
 	"net/url"
 	"strings"
@@ -16,39 +15,6 @@ import (
 )
 
 const goodPassword = "a long enough password"
-
-// contains fails the test for every piece body lacks; body is compared
-// unescaped, as people read it.
-func contains(t *testing.T, body string, want ...string) {
-	t.Helper()
-	text := html.UnescapeString(body)
-	for _, w := range want {
-		if !strings.Contains(text, w) {
-			t.Errorf("page lacks %q", w)
-		}
-	}
-	if t.Failed() {
-		t.Logf("page:\n%s", body)
-		t.FailNow()
-	}
-}
-
-func lacks(t *testing.T, body string, unwanted ...string) {
-	t.Helper()
-	text := html.UnescapeString(body)
-	for _, w := range unwanted {
-		if strings.Contains(text, w) {
-			t.Fatalf("page shows %q:\n%s", w, body)
-		}
-	}
-}
-
-func status(t *testing.T, got, want int, body string) {
-	t.Helper()
-	if got != want {
-		t.Fatalf("status %d, want %d\n%s", got, want, body)
-	}
-}
 
 // location posts form to path and returns where it redirects.
 func location(t *testing.T, env *uitest.Env, path string, form url.Values) string {
@@ -93,22 +59,22 @@ func withPassword(t *testing.T) *uitest.Env {
 func TestPasswordStep(t *testing.T) {
 	env := started(t)
 	code, body := env.Get(t, "/setup")
-	status(t, code, 200, body)
-	contains(t, body, "Choose the admin password", `<ul class="steps">`, `class="current"`, `name="password"`, `name="repeat"`)
+	uitest.Status(t, code, 200, body)
+	uitest.Contains(t, body, "Choose the admin password", `<ul class="steps">`, `class="current"`, `name="password"`, `name="repeat"`)
 
 	code, body = env.Post(t, "/setup", url.Values{"password": {"first try here"}, "repeat": {"first try HERE"}})
-	status(t, code, http.StatusUnprocessableEntity, body)
-	contains(t, body, "Repeat the password: it does not match the password. Allowed: the same password again.",
+	uitest.Status(t, code, http.StatusUnprocessableEntity, body)
+	uitest.Contains(t, body, "Repeat the password: it does not match the password. Allowed: the same password again.",
 		`value="first try here"`, `value="first try HERE"`)
 
 	code, body = env.Post(t, "/setup", url.Values{"password": {"short"}, "repeat": {"short"}})
-	status(t, code, http.StatusUnprocessableEntity, body)
-	contains(t, body, "Password: 5 characters is too short. Allowed: at least 10 characters.", `value="short"`, `aria-invalid="true"`)
+	uitest.Status(t, code, http.StatusUnprocessableEntity, body)
+	uitest.Contains(t, body, "Password: 5 characters is too short. Allowed: at least 10 characters.", `value="short"`, `aria-invalid="true"`)
 
 	long := strings.Repeat("é", 40) // 80 bytes: more than bcrypt takes
 	code, body = env.Post(t, "/setup", url.Values{"password": {long}, "repeat": {long}})
-	status(t, code, http.StatusUnprocessableEntity, body)
-	contains(t, body, "Password: too long. Allowed: at most 72 bytes")
+	uitest.Status(t, code, http.StatusUnprocessableEntity, body)
+	uitest.Contains(t, body, "Password: too long. Allowed: at most 72 bytes")
 
 	if h, _ := env.App.Web().Secret(web.AdminHashSecret); h.IsSet() {
 		t.Fatal("an invalid password was stored")
@@ -133,8 +99,8 @@ func TestPasswordStep(t *testing.T) {
 	}
 	// Logged in: the next step opens, and /setup continues there.
 	code, body = env.Get(t, "/setup/adapter")
-	status(t, code, 200, body)
-	contains(t, body, "Connect to the chargers", `<li class="done">1. Password</li>`)
+	uitest.Status(t, code, 200, body)
+	uitest.Contains(t, body, "Connect to the chargers", `<li class="done">1. Password</li>`)
 	if loc := getLocation(t, env, "/setup"); loc != "/setup/adapter" {
 		t.Fatalf("/setup with a password goes to %q", loc)
 	}
@@ -180,20 +146,20 @@ func TestOthersCannotUseTheWizardAfterThePassword(t *testing.T) {
 func TestAdapterStep(t *testing.T) {
 	env := withPassword(t)
 	code, body := env.Get(t, "/setup/adapter")
-	status(t, code, 200, body)
-	contains(t, body, "Detect automatically", "PL2303 adapters cannot be used", `value="use"`)
+	uitest.Status(t, code, 200, body)
+	uitest.Contains(t, body, "Detect automatically", "PL2303 adapters cannot be used", `value="use"`)
 
 	code, body = env.Post(t, "/setup/adapter", url.Values{"action": {"use"}, "port": {""}})
-	status(t, code, 200, body)
-	contains(t, body, "Saved: twcmanager now uses the adapter it detects automatically.", "Found 2 chargers.", "1839", "4580", "32 A", "Protocol")
+	uitest.Status(t, code, 200, body)
+	uitest.Contains(t, body, "Saved: twcmanager now uses the adapter it detects automatically.", "Found 2 chargers.", "1839", "4580", "32 A", "Protocol")
 
 	code, body = env.Post(t, "/setup/adapter", url.Values{"action": {"test"}})
-	status(t, code, 200, body)
-	contains(t, body, "1839", "4580")
+	uitest.Status(t, code, 200, body)
+	uitest.Contains(t, body, "1839", "4580")
 
 	code, body = env.Post(t, "/setup/adapter", url.Values{"action": {"use"}, "port": {"/dev/ttyNOPE9"}})
-	status(t, code, http.StatusUnprocessableEntity, body)
-	contains(t, body, "Adapter: /dev/ttyNOPE9 is not allowed. Allowed: one of the supported adapters listed, or detect automatically.")
+	uitest.Status(t, code, http.StatusUnprocessableEntity, body)
+	uitest.Contains(t, body, "Adapter: /dev/ttyNOPE9 is not allowed. Allowed: one of the supported adapters listed, or detect automatically.")
 
 	if loc := location(t, env, "/setup/adapter", url.Values{"action": {"next"}}); loc != "/setup/wiring" {
 		t.Fatalf("next: %q", loc)
@@ -208,16 +174,16 @@ func found(t *testing.T, env *uitest.Env) {
 	t.Helper()
 	env.Get(t, "/setup/adapter")
 	code, body := env.Post(t, "/setup/adapter", url.Values{"action": {"test"}})
-	status(t, code, 200, body)
-	contains(t, body, "Found 2 chargers.")
+	uitest.Status(t, code, 200, body)
+	uitest.Contains(t, body, "Found 2 chargers.")
 }
 
 func TestWiringStep(t *testing.T) {
 	env := withPassword(t)
 	found(t, env)
 	code, body := env.Get(t, "/setup/wiring")
-	status(t, code, 200, body)
-	contains(t, body, "A 40 A breaker allows 32 A for hours (80 % rule).", "Charger 1839", "Charger 4580",
+	uitest.Status(t, code, 200, body)
+	uitest.Contains(t, body, "A 40 A breaker allows 32 A for hours (80 % rule).", "Charger 1839", "Charger 4580",
 		`name="wiring.shared.breaker_amps"`, `value="40"`, `hx-post="/setup/wiring/preview"`)
 
 	// Out of range: the message names the field and the allowed values,
@@ -225,8 +191,8 @@ func TestWiringStep(t *testing.T) {
 	form := url.Values{"wiring.shared.breaker_amps": {"500"}, "wiring.charger.breaker_amps": {"32"}, "wiring.min_amps": {"2"},
 		"charger": {"1839", "4580"}, "wiring.chargers.1839.circuit.breaker_amps": {"20"}}
 	code, body = env.Post(t, "/setup/wiring", form)
-	status(t, code, http.StatusUnprocessableEntity, body)
-	contains(t, body,
+	uitest.Status(t, code, http.StatusUnprocessableEntity, body)
+	uitest.Contains(t, body,
 		"Breaker of the shared circuit: 500 is not allowed. Allowed: 6 to 200 A.",
 		"Minimum current: 2 is not allowed. Allowed: 5 to 32 A.",
 		`value="500"`, `value="2"`, `value="20"`, `value="32"`, `aria-invalid="true"`,
@@ -238,23 +204,23 @@ func TestWiringStep(t *testing.T) {
 	// Not a number, a breaker too big for any charger, and a circuit with
 	// neither breaker nor limit.
 	code, body = env.Post(t, "/setup/wiring", url.Values{"wiring.shared.breaker_amps": {"forty"}, "wiring.charger.breaker_amps": {"125"}, "wiring.min_amps": {"6"}})
-	status(t, code, http.StatusUnprocessableEntity, body)
-	contains(t, body, "Breaker of the shared circuit: forty is not allowed. Allowed: 6 to 200 A.", `value="forty"`,
+	uitest.Status(t, code, http.StatusUnprocessableEntity, body)
+	uitest.Contains(t, body, "Breaker of the shared circuit: forty is not allowed. Allowed: 6 to 200 A.", `value="forty"`,
 		"Each charger's circuit: 100 A continuous. Allowed: at most 80 A continuous")
 	code, body = env.Post(t, "/setup/wiring", url.Values{"wiring.charger.breaker_amps": {"40"}, "wiring.min_amps": {"6"}})
-	status(t, code, http.StatusUnprocessableEntity, body)
-	contains(t, body, "Shared circuit: neither a breaker rating nor a limit. Allowed: a breaker of 6 to 200 A, or a limit of 6 to 200 A.")
+	uitest.Status(t, code, http.StatusUnprocessableEntity, body)
+	uitest.Contains(t, body, "Shared circuit: neither a breaker rating nor a limit. Allowed: a breaker of 6 to 200 A, or a limit of 6 to 200 A.")
 
 	// A setting on another page that no longer fits is named at the top.
 	code, body = env.Post(t, "/setup/wiring", url.Values{"wiring.shared.breaker_amps": {"40"}, "wiring.charger.breaker_amps": {"40"}, "wiring.min_amps": {"20"}})
-	status(t, code, http.StatusUnprocessableEntity, body)
-	contains(t, body, "the change does not fit with these settings", "Current in the schedule: 16 is not allowed. Allowed: 0 or 20 to 80 A.")
+	uitest.Status(t, code, http.StatusUnprocessableEntity, body)
+	uitest.Contains(t, body, "the change does not fit with these settings", "Current in the schedule: 16 is not allowed. Allowed: 0 or 20 to 80 A.")
 
 	// The live 80 % rule text.
 	code, body = env.Post(t, "/setup/wiring/preview", url.Values{"wiring.shared.breaker_amps": {"50"}, "wiring.charger.limit_amps": {"16"},
 		"wiring.min_amps": {"6"}, "charger": {"1839"}, "wiring.chargers.1839.circuit.breaker_amps": {"20"}})
-	status(t, code, 200, body)
-	contains(t, body, "A 50 A breaker allows 40 A for hours (80 % rule).", "You entered the limit directly: 16 A for hours.",
+	uitest.Status(t, code, 200, body)
+	uitest.Contains(t, body, "A 50 A breaker allows 40 A for hours (80 % rule).", "You entered the limit directly: 16 A for hours.",
 		"A 20 A breaker allows 16 A for hours (80 % rule).", `hx-swap-oob="true"`, "Together the chargers never draw more than 40 A; each one at most 16 A.")
 
 	// Valid: saved, with the override for one charger.
@@ -268,39 +234,39 @@ func TestWiringStep(t *testing.T) {
 		t.Fatalf("saved wiring: %+v", w)
 	}
 	code, body = env.Get(t, "/setup/wiring")
-	status(t, code, 200, body)
-	contains(t, body, "A 20 A breaker allows 16 A for hours (80 % rule).", "A 32 A breaker allows 25 A for hours (80 % rule).")
+	uitest.Status(t, code, 200, body)
+	uitest.Contains(t, body, "A 20 A breaker allows 16 A for hours (80 % rule).", "A 32 A breaker allows 25 A for hours (80 % rule).")
 }
 
 func TestEnergyStep(t *testing.T) {
 	env := withPassword(t)
 	// The demo has a simulated source: the step edits it.
 	code, body := env.Get(t, "/setup/energy")
-	status(t, code, 200, body)
-	contains(t, body, "Simulated PV and house (demo)", `name="params.profile"`, `value="clouds"`, `name="params.day_start"`)
+	uitest.Status(t, code, 200, body)
+	uitest.Contains(t, body, "Simulated PV and house (demo)", `name="params.profile"`, `value="clouds"`, `name="params.day_start"`)
 
 	code, body = env.Get(t, "/setup/energy?choose=1")
-	status(t, code, 200, body)
-	contains(t, body, "Fronius Solar API", "Simulated PV and house (demo)", "No energy source: charge at a fixed current")
+	uitest.Status(t, code, 200, body)
+	uitest.Contains(t, body, "Fronius Solar API", "Simulated PV and house (demo)", "No energy source: charge at a fixed current")
 
 	code, body = env.Get(t, "/setup/energy?kind=simulated")
-	status(t, code, 200, body)
+	uitest.Status(t, code, 200, body)
 	sim := url.Values{"kind": {"simulated"}, "orig": {"simulated site"}, "name": {"my sun"}, "roles": {"pv", "consumption"},
 		"params.profile": {"clear"}, "params.seed": {"7"}, "params.day_start": {"12:00"}}
 	test := cloneWith(sim, "action", "test")
 	code, body = env.Post(t, "/setup/energy", test)
-	status(t, code, 200, body)
-	contains(t, body, "The test worked.", "Solar (PV)", " W", `value="my sun"`, `value="12:00"`)
-	lacks(t, body, "Solar (PV)</dt><dd>not provided")
+	uitest.Status(t, code, 200, body)
+	uitest.Contains(t, body, "The test worked.", "Solar (PV)", " W", `value="my sun"`, `value="12:00"`)
+	uitest.Lacks(t, body, "Solar (PV)</dt><dd>not provided")
 
 	// A field error from the source type lands next to its field.
 	bad := cloneWith(sim, "params.day_start", "noon")
 	code, body = env.Post(t, "/setup/energy", cloneWith(bad, "action", "test"))
-	status(t, code, http.StatusUnprocessableEntity, body)
-	contains(t, body, "Day start: noon is not allowed. Allowed: a time of day as HH:MM, e.g. 10:00.", `value="noon"`)
+	uitest.Status(t, code, http.StatusUnprocessableEntity, body)
+	uitest.Contains(t, body, "Day start: noon is not allowed. Allowed: a time of day as HH:MM, e.g. 10:00.", `value="noon"`)
 	code, body = env.Post(t, "/setup/energy", cloneWith(cloneWith(sim, "params.seed", "-3"), "action", "save"))
-	status(t, code, http.StatusUnprocessableEntity, body)
-	contains(t, body, "Seed: -3 is not a number. Allowed: a whole number, 0 or more.")
+	uitest.Status(t, code, http.StatusUnprocessableEntity, body)
+	uitest.Contains(t, body, "Seed: -3 is not a number. Allowed: a whole number, 0 or more.")
 
 	if loc := location(t, env, "/setup/energy", cloneWith(sim, "action", "save")); loc != "/setup/car" {
 		t.Fatalf("after saving: %q", loc)
@@ -317,33 +283,33 @@ func TestEnergyStep(t *testing.T) {
 
 	// Fronius with an address that is no URL: the error names the field.
 	code, body = env.Get(t, "/setup/energy?kind=fronius")
-	status(t, code, 200, body)
-	contains(t, body, "Fronius Solar API", `name="params.url"`)
+	uitest.Status(t, code, 200, body)
+	uitest.Contains(t, body, "Fronius Solar API", `name="params.url"`)
 	fr := url.Values{"kind": {"fronius"}, "orig": {"my sun"}, "name": {"inverter"}, "roles": {"pv", "grid"}, "params.url": {"192.168.1.2"}, "action": {"save"}}
 	code, body = env.Post(t, "/setup/energy", fr)
-	status(t, code, http.StatusUnprocessableEntity, body)
-	contains(t, body, "URL: 192.168.1.2 is not allowed. Allowed: an http:// or https:// URL with a host, e.g. http://192.168.1.20.",
+	uitest.Status(t, code, http.StatusUnprocessableEntity, body)
+	uitest.Contains(t, body, "URL: 192.168.1.2 is not allowed. Allowed: an http:// or https:// URL with a host, e.g. http://192.168.1.20.",
 		`id="f-params-url-err"`, `value="192.168.1.2"`)
 	code, body = env.Post(t, "/setup/energy", cloneWith(fr, "action", "test"))
-	status(t, code, http.StatusUnprocessableEntity, body)
-	contains(t, body, "URL: 192.168.1.2 is not allowed.")
+	uitest.Status(t, code, http.StatusUnprocessableEntity, body)
+	uitest.Contains(t, body, "URL: 192.168.1.2 is not allowed.")
 	// No role ticked.
 	code, body = env.Post(t, "/setup/energy", url.Values{"kind": {"fronius"}, "orig": {"my sun"}, "name": {"inverter"}, "params.url": {"http://192.168.1.2"}, "action": {"save"}})
-	status(t, code, http.StatusUnprocessableEntity, body)
-	contains(t, body, "What it measures: none. Allowed: at least one of pv, consumption, grid, battery.")
+	uitest.Status(t, code, http.StatusUnprocessableEntity, body)
+	uitest.Contains(t, body, "What it measures: none. Allowed: at least one of pv, consumption, grid, battery.")
 	if got := env.App.Web().Settings().Sources[0].Kind; got != "simulated" {
 		t.Fatalf("an invalid source was saved: %s", got)
 	}
 
 	// An unknown type.
 	code, body = env.Post(t, "/setup/energy", url.Values{"kind": {"nonsense"}, "action": {"save"}})
-	status(t, code, http.StatusUnprocessableEntity, body)
-	contains(t, body, `There is no source type "nonsense"`)
+	uitest.Status(t, code, http.StatusUnprocessableEntity, body)
+	uitest.Contains(t, body, `There is no source type "nonsense"`)
 
 	// No source at all.
 	code, body = env.Get(t, "/setup/energy?kind=none")
-	status(t, code, 200, body)
-	contains(t, body, "Continue without an energy source", "The energy source set up before is removed.")
+	uitest.Status(t, code, 200, body)
+	uitest.Contains(t, body, "Continue without an energy source", "The energy source set up before is removed.")
 	if loc := location(t, env, "/setup/energy", url.Values{"action": {"none"}}); loc != "/setup/car" {
 		t.Fatalf("after no source: %q", loc)
 	}
@@ -364,14 +330,14 @@ func cloneWith(v url.Values, key, value string) url.Values {
 func TestCarStep(t *testing.T) {
 	env := withPassword(t)
 	code, body := env.Get(t, "/setup/car")
-	status(t, code, 200, body)
-	contains(t, body, "Offer 0 A", "Charger command", "firmware 4.5.3 or later", "re-plug", "Stop responding", "about 3 times per plug-in",
+	uitest.Status(t, code, 200, body)
+	uitest.Contains(t, body, "Offer 0 A", "Charger command", "firmware 4.5.3 or later", "re-plug", "Stop responding", "about 3 times per plug-in",
 		"comes in a later version")
-	lacks(t, body, "without a token")
+	uitest.Lacks(t, body, "without a token")
 
 	code, body = env.Post(t, "/setup/car", url.Values{"policy.stop_method": {"shout"}})
-	status(t, code, http.StatusUnprocessableEntity, body)
-	contains(t, body, "How to stop a charging car: shout is not allowed. Allowed: car-api, charger-command, stop-responding or none.")
+	uitest.Status(t, code, http.StatusUnprocessableEntity, body)
+	uitest.Contains(t, body, "How to stop a charging car: shout is not allowed. Allowed: car-api, charger-command, stop-responding or none.")
 
 	if loc := location(t, env, "/setup/car", url.Values{"policy.stop_method": {"stop-responding"}}); loc != "/setup/done" {
 		t.Fatalf("after the car: %q", loc)
@@ -385,13 +351,13 @@ func TestDoneStep(t *testing.T) {
 	env := withPassword(t)
 	found(t, env)
 	code, body := env.Get(t, "/setup/done")
-	status(t, code, 200, body)
-	contains(t, body, "Summary", "detected automatically", "1839", "4580", "A 40 A breaker allows 32 A for hours (80 % rule).",
+	uitest.Status(t, code, 200, body)
+	uitest.Contains(t, body, "Summary", "detected automatically", "1839", "4580", "A 40 A breaker allows 32 A for hours (80 % rule).",
 		"simulated site (Simulated PV and house (demo)): pv, consumption", "Offer 0 A", `value="solar" checked`, "Min + Solar", "Start")
 
 	code, body = env.Post(t, "/setup/done", url.Values{"policy.mode": {"fast"}})
-	status(t, code, http.StatusUnprocessableEntity, body)
-	contains(t, body, "Start charging in this mode: fast is not allowed. Allowed: off, now, minsolar, solar, schedule.")
+	uitest.Status(t, code, http.StatusUnprocessableEntity, body)
+	uitest.Contains(t, body, "Start charging in this mode: fast is not allowed. Allowed: off, now, minsolar, solar, schedule.")
 	if env.App.Web().Settings().SetupDone {
 		t.Fatal("an invalid last step finished the setup")
 	}
@@ -426,6 +392,6 @@ func TestProgressSurvivesANewLogin(t *testing.T) {
 		t.Fatalf("continue at %q, want the energy step", loc)
 	}
 	code, body := env.Get(t, "/setup/energy")
-	status(t, code, 200, body)
-	contains(t, body, `<li class="done"><a href="/setup/wiring">3. Wiring</a></li>`, `<li class="current" aria-current="step">4. Energy</li>`)
+	uitest.Status(t, code, 200, body)
+	uitest.Contains(t, body, `<li class="done"><a href="/setup/wiring">3. Wiring</a></li>`, `<li class="current" aria-current="step">4. Energy</li>`)
 }
