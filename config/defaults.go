@@ -16,6 +16,8 @@ func Defaults() Settings {
 		},
 		Electrical: Electrical{Volts: 230, Phases: 1, Measure: true},
 		Clock:      Clock{Servers: []string{"pool.ntp.org"}},
+		MQTT:       MQTT{Prefix: "TWC", Discovery: true, DiscoveryPrefix: "homeassistant"},
+		Home:       Home{RadiusM: 200},
 		Policy: Policy{
 			Mode:      ModeSolar,
 			ChargeNow: ChargeNow{Amps: 32},
@@ -54,6 +56,7 @@ var (
 	rangeFreshness      = durSpan{10 * time.Second, 30 * time.Minute}
 	rangeInterval       = durSpan{5 * time.Second, 10 * time.Minute}
 	rangeSourceInterval = durSpan{time.Second, time.Hour}
+	rangeRadius         = span{10, 50_000}
 )
 
 // MaxOffsetName is the longest offset name accepted.

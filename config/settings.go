@@ -18,6 +18,9 @@ type Settings struct {
 	Bus     Bus      `json:"bus"`
 	Web     Web      `json:"web"`
 	Clock   Clock    `json:"clock"`
+	API     API      `json:"api"`
+	MQTT    MQTT     `json:"mqtt"`
+	Home    Home     `json:"home"`
 	// SetupDone is set when the first-boot wizard is finished.
 	SetupDone bool `json:"setup_done"`
 }
@@ -41,6 +44,52 @@ type Web struct {
 	// without logging in; changing anything still needs the login.
 	PublicDashboard bool `json:"public_dashboard"`
 }
+
+// API holds who may change things through the REST APIs.
+type API struct {
+	// CompatOpenWrites lets TWCManager clients on the local network (openWB,
+	// the Home Assistant integration, scripts) control charging through the
+	// TWCManager-compatible API without a token: they cannot send one.
+	CompatOpenWrites bool `json:"compat_open_writes"`
+}
+
+// MQTT is the connection to an MQTT broker for status, control and Home
+// Assistant discovery. The password is a secret kept apart (MQTTPasswordSecret).
+type MQTT struct {
+	Enabled bool `json:"enabled"`
+	// Broker is host, host:port, or a URL: mqtt://host:1883, mqtts://host:8883
+	// (TLS), ws:// or wss://.
+	Broker   string `json:"broker,omitempty"`
+	Username string `json:"username,omitempty"`
+	// TLS connects with TLS even when Broker names no scheme.
+	TLS bool `json:"tls,omitempty"`
+	// CACert is a PEM certificate the broker's is checked against, for a
+	// broker with its own certificate authority; empty uses the system's.
+	CACert string `json:"ca_cert,omitempty"`
+	// Insecure skips checking the broker's certificate.
+	Insecure bool `json:"insecure,omitempty"`
+	// Prefix starts every topic; TWCManager's default is TWC.
+	Prefix string `json:"prefix,omitempty"`
+	// Discovery publishes Home Assistant MQTT discovery messages under
+	// DiscoveryPrefix (default homeassistant).
+	Discovery       bool   `json:"discovery"`
+	DiscoveryPrefix string `json:"discovery_prefix,omitempty"`
+}
+
+// MQTTPasswordSecret is the name of the MQTT password in the secrets.
+const MQTTPasswordSecret = "mqtt/password"
+
+// Home is where the cars live, for telling whether a car is at home.
+type Home struct {
+	// Lat and Lon in degrees; both 0 means not set.
+	Lat float64 `json:"lat,omitempty"`
+	Lon float64 `json:"lon,omitempty"`
+	// RadiusM is how far from home, in metres, a car still counts as home.
+	RadiusM float64 `json:"radius_m,omitempty"`
+}
+
+// Set reports whether a home location has been entered.
+func (h Home) Set() bool { return h.Lat != 0 || h.Lon != 0 }
 
 // Source is one configured energy source. Its kind and parameters are
 // checked by the energy package when the source is built; here only what

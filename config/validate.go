@@ -207,6 +207,8 @@ func (s Settings) Validate() error {
 			c.fail(fmt.Sprintf("clock.servers[%d]", i), srv, "a host name or address, optionally with :port, e.g. pool.ntp.org or 192.168.1.1")
 		}
 	}
+	c.mqtt(s.MQTT)
+	c.home(s.Home)
 	if len(c.errs) == 0 {
 		return nil
 	}
@@ -278,4 +280,39 @@ func (c *checker) sources(srcs []Source) {
 			c.dur(f+".interval", src.Interval, rangeSourceInterval)
 		}
 	}
+}
+
+// topicPart rejects what MQTT forbids or makes ambiguous in a topic prefix.
+func topicPart(p string) bool {
+	return p != "" && !strings.ContainsAny(p, "#+\x00 ") && !strings.HasPrefix(p, "/") && !strings.HasSuffix(p, "/") && utf8.ValidString(p) && len(p) <= 100
+}
+
+func (c *checker) mqtt(m MQTT) {
+	if m.Enabled && strings.TrimSpace(m.Broker) == "" {
+		c.fail("mqtt.broker", m.Broker, "the broker's address, e.g. 192.168.1.10, broker.local:1883 or mqtts://broker.local:8883")
+	}
+	if m.Broker != "" {
+		if _, err := BrokerURL(m); err != nil {
+			c.fail("mqtt.broker", m.Broker, "host, host:port or a mqtt://, mqtts://, ws:// or wss:// URL")
+		}
+	}
+	if m.Prefix != "" && !topicPart(m.Prefix) {
+		c.fail("mqtt.prefix", m.Prefix, "topic levels without spaces, + or #, not starting or ending with /, e.g. TWC")
+	}
+	if m.DiscoveryPrefix != "" && !topicPart(m.DiscoveryPrefix) {
+		c.fail("mqtt.discovery_prefix", m.DiscoveryPrefix, "topic levels without spaces, + or #, e.g. homeassistant")
+	}
+	if m.CACert != "" && !strings.Contains(m.CACert, "-----BEGIN CERTIFICATE-----") {
+		c.fail("mqtt.ca_cert", "(not a certificate)", "a PEM certificate starting with -----BEGIN CERTIFICATE-----, or empty")
+	}
+}
+
+func (c *checker) home(h Home) {
+	if h.Lat < -90 || h.Lat > 90 || math.IsNaN(h.Lat) {
+		c.fail("home.lat", h.Lat, "-90 to 90 degrees")
+	}
+	if h.Lon < -180 || h.Lon > 180 || math.IsNaN(h.Lon) {
+		c.fail("home.lon", h.Lon, "-180 to 180 degrees")
+	}
+	c.optional("home.radius_m", h.RadiusM, rangeRadius)
 }
