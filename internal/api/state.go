@@ -5,26 +5,7 @@ import (
 	"net/http"
 	"time"
 
-	"github.com/twcmanager/twcmanager/config"
-	"github.com/twcmanager/twcmanager/internal/bus"
-	"github.com/twcmanager/twcmanager/internal/policy"
 )
-
-// Source is what the API reads.
-type Source interface {
-	Snapshot() bus.Snapshot
-	Decisions(n int) []policy.Decision
-	Settings() config.Settings
-}
-
-// Handler serves the API. Reading is open: it shows nothing secret.
-func Handler(src Source) http.Handler {
-	mux := http.NewServeMux()
-	mux.HandleFunc("GET /api/v1/state", func(w http.ResponseWriter, r *http.Request) {
-		writeJSON(w, http.StatusOK, state(src))
-	})
-	return mux
-}
 
 // State is the answer of GET /api/v1/state.
 type State struct {
@@ -65,7 +46,7 @@ type Fault struct {
 	Since    time.Time `json:"since"`
 }
 
-func state(src Source) State {
+func state(src Backend) State {
 	snap := src.Snapshot()
 	st := State{Time: snap.At, Connected: snap.Connected, Mode: string(src.Settings().Policy.Mode),
 		Chargers: []Charger{}, Faults: []Fault{}}
@@ -91,7 +72,7 @@ func state(src Source) State {
 	return st
 }
 
-func writeJSON(w http.ResponseWriter, status int, v any) {
+func WriteJSON(w http.ResponseWriter, status int, v any) {
 	w.Header().Set("Content-Type", "application/json")
 	w.Header().Set("Cache-Control", "no-store")
 	w.WriteHeader(status)
