@@ -15,12 +15,15 @@ import (
 	"fmt"
 	"io/fs"
 	"log/slog"
+	"net/http"
 	"os"
 	"sync"
 	"sync/atomic"
 	"time"
 
 	"github.com/twcmanager/twcmanager/config"
+	"github.com/twcmanager/twcmanager/internal/api/compat"
+	"github.com/twcmanager/twcmanager/internal/api/mqtt"
 	"github.com/twcmanager/twcmanager/internal/bus"
 	"github.com/twcmanager/twcmanager/internal/bus/rs485"
 	"github.com/twcmanager/twcmanager/internal/clock"
@@ -55,6 +58,9 @@ type Config struct {
 	ManageClock bool
 	// Listen is the web interface's address; empty serves none.
 	Listen string
+	// CompatListen is the address of the TWCManager-compatible API (port
+	// 8080 on the appliance); empty serves it only under /api/ on Listen.
+	CompatListen string
 	// MDNSName announces the web interface as <name>.local; empty does not.
 	MDNSName string
 	// Console is where the address is printed at start (the appliance's
@@ -80,7 +86,11 @@ type Appliance struct {
 	web     *webApp
 	clock   *timesync.Syncer
 
+	mqtt   *mqtt.Service
+	compat http.Handler // TWCManager's API: one, so both addresses share its memory
+
 	listenAddr atomic.Value // string, once listening
+	compatAddr atomic.Value // string, once listening
 
 	mu     sync.Mutex // guards runCtx
 	runCtx context.Context
@@ -147,6 +157,8 @@ func New(cfg Config) (*Appliance, error) {
 		return nil, err
 	}
 	a.startHistory()
+	a.mqtt = mqtt.New(a.API(), mqtt.Config{Logger: cfg.Logger.With("component", "mqtt")})
+	a.compat = compat.Handler(a.API(), compat.Options{Logger: cfg.Logger.With("component", "compat")})
 	return a, nil
 }
 
@@ -298,6 +310,12 @@ func sameSources(a, b []config.Source) bool {
 	return bytes.Equal(ja, jb)
 }
 
+// MQTT returns the MQTT service, for its state.
+func (a *Appliance) MQTT() *mqtt.Service { return a.mqtt }
+
+// Sim returns the demo's simulated chargers, nil outside the demo.
+func (a *Appliance) Sim() *twcsim.Sim { return a.sim }
+
 // Policy returns the policy controller, for its decisions.
 func (a *Appliance) Policy() *policy.Controller { return a.policy }
 
@@ -340,8 +358,16 @@ func (a *Appliance) Run(ctx context.Context) error {
 	if a.cfg.StatusEvery > 0 {
 		wg.Go(func() { a.logStatus(ctx) })
 	}
+	wg.Go(func() { a.mqtt.Run(ctx) })
 	if a.cfg.Listen != "" {
-		wg.Go(func() { a.serveWeb(ctx) })
+		wg.Go(func() {
+			a.serve(ctx, "web interface", a.cfg.Listen, a.webHandler(), &a.listenAddr, func(addr string) { a.announce(ctx, addr) })
+		})
+	}
+	if a.cfg.CompatListen != "" {
+		wg.Go(func() {
+			a.serve(ctx, "TWCManager-compatible API", a.cfg.CompatListen, a.compatHandler(), &a.compatAddr, nil)
+		})
 	}
 	err := a.master.Run(ctx)
 	wg.Wait()

@@ -8,6 +8,7 @@ import (
 	"sync"
 
 	"github.com/twcmanager/twcmanager/config"
+	"github.com/twcmanager/twcmanager/internal/api"
 	"github.com/twcmanager/twcmanager/internal/bus"
 	"github.com/twcmanager/twcmanager/internal/bus/rs485"
 	"github.com/twcmanager/twcmanager/internal/energy"
@@ -195,3 +196,18 @@ func unmaskSources(srcs, cur []config.Source) ([]config.Source, error) {
 // FactoryReset wipes settings, secrets and history and puts the defaults in
 // force: the next visit starts the wizard again.
 func (w *webApp) FactoryReset(ctx context.Context) error { return w.a.FactoryReset(ctx) }
+
+// NewAPIToken makes a new API token, replacing the old one.
+func (w *webApp) NewAPIToken() (string, error) { return api.NewToken(w.a.API()) }
+
+// RevokeAPIToken removes the API token.
+func (w *webApp) RevokeAPIToken() error { return api.RevokeToken(w.a.API()) }
+
+// HasAPIToken reports whether an API token exists.
+func (w *webApp) HasAPIToken() bool { return api.HasToken(w.a.API()) }
+
+// MQTTStatus is the MQTT connection's state.
+func (w *webApp) MQTTStatus() web.MQTTView {
+	st := w.a.mqtt.Status()
+	return web.MQTTView{Enabled: st.Enabled, Connected: st.Connected, Broker: st.Broker, Since: st.Since, Problem: st.Problem}
+}

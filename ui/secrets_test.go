@@ -10,6 +10,8 @@ import (
 	"time"
 
 	"github.com/twcmanager/twcmanager/config"
+	"github.com/twcmanager/twcmanager/internal/api"
+	"github.com/twcmanager/twcmanager/internal/secret"
 	"github.com/twcmanager/twcmanager/ui"
 	"github.com/twcmanager/twcmanager/ui/uitest"
 	"github.com/twcmanager/twcmanager/ui/web"
@@ -34,13 +36,22 @@ func TestNoPageShowsASecret(t *testing.T) {
 	if err := env.App.Web().SetSettings(s); err != nil {
 		t.Fatal(err)
 	}
+	const brokerPass = "SECRET-integration-broker-pw"
+	if err := env.App.Web().SetSecret(config.MQTTPasswordSecret, secret.New(brokerPass)); err != nil {
+		t.Fatal(err)
+	}
+	apiToken, err := env.App.Web().NewAPIToken()
+	if err != nil {
+		t.Fatal(err)
+	}
+	tokenHash, _ := env.App.Web().Secret(api.TokenSecret)
 	hash, _ := env.App.Web().Secret(web.AdminHashSecret)
-	secrets := []string{haToken, mqttPass, uitest.Password, hash.Reveal(), "SECRET-"}
+	secrets := []string{haToken, mqttPass, brokerPass, apiToken, tokenHash.Reveal(), uitest.Password, hash.Reveal(), "SECRET-"}
 	env.Login(t)
 
 	pages := []string{"/", "/history", "/history?period=day", "/history?period=year", "/history/sessions.csv", "/history/daily.csv",
 		"/diagnostics", "/diagnostics?frames=all", "/settings", "/settings/wiring", "/settings/electrical", "/settings/adapter",
-		"/settings/policy", "/settings/schedule", "/settings/offsets", "/settings/sources", "/settings/web", "/settings/password",
+		"/settings/policy", "/settings/schedule", "/settings/offsets", "/settings/sources", "/settings/web", "/settings/integrations", "/settings/password",
 		"/settings/sources/edit?name=ha", "/settings/sources/edit?name=broker", "/settings/sources/new?kind=homeassistant",
 		"/setup", "/setup/adapter", "/setup/wiring", "/setup/energy", "/setup/car", "/setup/done", "/login"}
 	for _, p := range pages {

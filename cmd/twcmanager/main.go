@@ -54,6 +54,7 @@ func run(ctx context.Context, args []string, stderr io.Writer) error {
 	logFormat := fs.String("log-format", "text", "log format: text or json")
 	verbose := fs.Bool("v", false, "log every dropped frame and query (debug level)")
 	listen := fs.String("listen", "localhost:8000", "address of the web interface (the appliance uses :80); empty for none")
+	compatListen := fs.String("compat-listen", "localhost:8080", "address of the TWCManager-compatible API (the appliance uses :8080, which TWCManager's clients expect); empty for none (it is also under /api/ on -listen)")
 	mdns := fs.String("mdns", mdnsDefault, "announce the web interface as NAME.local on the local network; empty for none")
 	manageClock := fs.Bool("manage-clock", onAppliance, "set the system clock from NTP (the SD-card image does; elsewhere the host keeps its clock)")
 	dataDir := fs.String("data", "", "directory of the database (default ./data; ./data/demo with -demo)")
@@ -115,7 +116,7 @@ func run(ctx context.Context, args []string, stderr io.Writer) error {
 		return usageError{fmt.Errorf("twcmanager: -log-format %q: allowed text or json", *logFormat)}
 	}
 	app, err := appliance.New(appliance.Config{
-		Demo: *demo, Port: *port, Settings: settings, Override: override, DataDir: dir, Listen: *listen, ManageClock: *manageClock, MDNSName: *mdns, Console: consolePath,
+		Demo: *demo, Port: *port, Settings: settings, Override: override, DataDir: dir, Listen: *listen, CompatListen: *compatListen, ManageClock: *manageClock, MDNSName: *mdns, Console: consolePath,
 		StatusEvery: 30 * time.Second,
 		Logger:      slog.New(handler),
 	})

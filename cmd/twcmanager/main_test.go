@@ -29,7 +29,7 @@ func buildBinary(t *testing.T) string {
 // flowing within 5 s, and exits 0 on SIGTERM.
 func TestDemoLinksChargersWithinFiveSeconds(t *testing.T) {
 	bin := buildBinary(t)
-	cmd := exec.Command(bin, "-demo", "-data", t.TempDir(), "-listen", "127.0.0.1:0")
+	cmd := exec.Command(bin, "-demo", "-data", t.TempDir(), "-listen", "127.0.0.1:0", "-compat-listen", "127.0.0.1:0")
 	stderr, err := cmd.StderrPipe()
 	if err != nil {
 		t.Fatal(err)
@@ -141,7 +141,7 @@ func TestRunDemoInProcess(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Second)
 	defer cancel()
 	var buf bytes.Buffer
-	if err := run(ctx, []string{"-demo", "-log-format", "json", "-data", t.TempDir(), "-listen", "127.0.0.1:0"}, &buf); err != nil {
+	if err := run(ctx, []string{"-demo", "-log-format", "json", "-data", t.TempDir(), "-listen", "127.0.0.1:0", "-compat-listen", "127.0.0.1:0"}, &buf); err != nil {
 		t.Fatal(err)
 	}
 	if !strings.Contains(buf.String(), `"msg":"bus: charger linked"`) {
@@ -157,7 +157,7 @@ func TestSettingsPersistAndFlagsOverride(t *testing.T) {
 		ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
 		defer cancel()
 		var buf bytes.Buffer
-		if err := run(ctx, append([]string{"-demo", "-data", dir, "-listen", ""}, args...), &buf); err != nil {
+		if err := run(ctx, append([]string{"-demo", "-data", dir, "-listen", "", "-compat-listen", ""}, args...), &buf); err != nil {
 			t.Fatal(err)
 		}
 		return buf.String()
@@ -183,7 +183,7 @@ func TestForeignDatabaseStops(t *testing.T) {
 	if err := os.WriteFile(path, junk, 0o600); err != nil {
 		t.Fatal(err)
 	}
-	err := run(context.Background(), []string{"-demo", "-data", dir, "-listen", ""}, &bytes.Buffer{})
+	err := run(context.Background(), []string{"-demo", "-data", dir, "-listen", "", "-compat-listen", ""}, &bytes.Buffer{})
 	if err == nil || !strings.Contains(err.Error(), path) || !strings.Contains(err.Error(), "mv ") || exitCode(err) != 1 {
 		t.Fatalf("err = %v", err)
 	}

@@ -122,7 +122,7 @@ func TestFirstBootInABrowser(t *testing.T) {
 		{"/settings/wiring", "settings-wiring"}, {"/settings/electrical", "settings-electrical"},
 		{"/settings/adapter", "settings-adapter"}, {"/settings/policy", "settings-charging"},
 		{"/settings/schedule", "settings-schedule"}, {"/settings/offsets", "settings-offsets"},
-		{"/settings/sources", "settings-sources"}, {"/settings/web", "settings-web"}, {"/settings/password", "settings-password"},
+		{"/settings/sources", "settings-sources"}, {"/settings/web", "settings-web"}, {"/settings/integrations", "settings-integrations"}, {"/settings/password", "settings-password"},
 	} {
 		do(t, ctx, "open "+p.path, chromedp.Navigate(s.url+p.path), chromedp.WaitVisible(chromedp.CSS("h1")))
 		if loc := location(t, ctx); !strings.HasSuffix(loc, p.path) {

@@ -31,6 +31,7 @@ var sections = []section{
 	{"offsets", "Offsets", "/settings/offsets"},
 	{"sources", "Energy sources", "/settings/sources"},
 	{"web", "Web", "/settings/web"},
+	{"integrations", "Integrations", "/settings/integrations"},
 	{"password", "Password", "/settings/password"},
 	{"reset", "Factory reset", "/settings/reset"},
 }
@@ -70,6 +71,10 @@ func Register(mux *http.ServeMux, d web.Deps) {
 	mux.HandleFunc("POST /settings/sources/remove", u.sourceRemove)
 	mux.HandleFunc("GET /settings/web", u.webPage)
 	mux.HandleFunc("POST /settings/web", u.webPost)
+	mux.HandleFunc("GET /settings/integrations", u.integrationsPage)
+	mux.HandleFunc("POST /settings/integrations", u.integrationsPost)
+	mux.HandleFunc("POST /settings/integrations/token", u.tokenPost)
+	mux.HandleFunc("POST /settings/integrations/token/revoke", u.tokenRevoke)
 	mux.HandleFunc("GET /settings/password", u.passwordPage)
 	mux.HandleFunc("POST /settings/password", u.passwordPost)
 	mux.HandleFunc("GET /settings/reset", u.resetPage)

@@ -83,6 +83,19 @@ var specs = map[string]Spec{
 	"web.public_dashboard": {Label: "Show the dashboard without login on my home network"},
 	"setup_done":           {Label: "Setup finished"},
 
+	"api.compat_open_writes": {Label: "Let TWCManager clients on my network control charging without a token",
+		Help: "openWB, the Home Assistant TWCManager integration and scripts written for TWCManager cannot send a token. Tick this if one of them starts, stops or sets the charging current. Anyone on your home network can then change charging through port 8080, as with TWCManager itself. Reading is always open; nothing secret is ever shown."},
+	"mqtt.enabled":          {Label: "Connect to an MQTT broker"},
+	"mqtt.broker":           {Label: "Broker", Help: "Its address: 192.168.1.10, broker.local:1883, or mqtts://broker.local:8883 for TLS."},
+	"mqtt.username":         {Label: "User name", Help: "Leave empty if the broker lets anyone in."},
+	"mqtt.password":         {Label: "Password", Help: "Leave as it is to keep the stored password; empty the field to remove it."},
+	"mqtt.tls":              {Label: "Use TLS (encrypted connection)"},
+	"mqtt.ca_cert":          {Label: "Broker's CA certificate", Help: "Only for a broker with its own certificate authority: paste the PEM text. Empty uses the usual public authorities."},
+	"mqtt.insecure":         {Label: "Do not check the broker's certificate", Help: "Only for testing: anyone on the network could pose as the broker."},
+	"mqtt.prefix":           {Label: "Topic prefix", Help: "TWCManager's default is TWC: topics are TWC/<charger>/ampsInUse and so on."},
+	"mqtt.discovery":        {Label: "Announce the chargers to Home Assistant (MQTT discovery)"},
+	"mqtt.discovery_prefix": {Label: "Discovery prefix", Help: "Home Assistant's default is homeassistant."},
+
 	// A source's own fields, on the source form.
 	"name":     {Label: "Name", Help: "A name you recognise, e.g. “Roof inverter”."},
 	"kind":     {Label: "Type"},

@@ -431,6 +431,7 @@ func (z *wizard) donePage(w http.ResponseWriter, r *http.Request) {
 		mode = config.ModeSolar
 	}
 	f.Set("policy.mode", string(mode))
+	f.SetBool("api.compat_open_writes", sum.Settings.API.CompatOpenWrites)
 	web.Render(w, r, http.StatusOK, donePage(z.info(r, "start"), z.progress(), sum, f))
 }
 
@@ -438,6 +439,7 @@ func (z *wizard) donePost(w http.ResponseWriter, r *http.Request) {
 	f := modeForm(Posted(r))
 	s := z.d.App.Settings()
 	s.Policy.Mode = config.Mode(f.Choice("policy.mode"))
+	s.API.CompatOpenWrites = f.Bool("api.compat_open_writes")
 	s.SetupDone = true
 	if Save(z.d.App, f, s, nil) {
 		z.finished(stepDone)

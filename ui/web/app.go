@@ -49,6 +49,22 @@ type App interface {
 
 	// FactoryReset wipes settings, secrets and history.
 	FactoryReset(ctx context.Context) error
+
+	// Integrations: the API token (shown once, when made) and the MQTT
+	// connection's state.
+	NewAPIToken() (string, error)
+	RevokeAPIToken() error
+	HasAPIToken() bool
+	MQTTStatus() MQTTView
+}
+
+// MQTTView is the MQTT connection's state in words.
+type MQTTView struct {
+	Enabled, Connected bool
+	Broker             string
+	Since              time.Time
+	// Problem says what is wrong and what to do, when something is.
+	Problem string
 }
 
 // EnergyView is the site's power now, with what is missing and why.
