@@ -18,6 +18,7 @@ func Defaults() Settings {
 		Clock:      Clock{Servers: []string{"pool.ntp.org"}},
 		MQTT:       MQTT{Prefix: "TWC", Discovery: true, DiscoveryPrefix: "homeassistant"},
 		Home:       Home{RadiusM: 200},
+		Vehicle:    Vehicle{Region: "na", MonthlyBudget: 10, MinCycle: 15 * time.Minute, CacheFor: 5 * time.Minute, RespectSchedule: true},
 		Policy: Policy{
 			Mode:      ModeSolar,
 			ChargeNow: ChargeNow{Amps: 32},
@@ -57,6 +58,9 @@ var (
 	rangeInterval       = durSpan{5 * time.Second, 10 * time.Minute}
 	rangeSourceInterval = durSpan{time.Second, time.Hour}
 	rangeRadius         = span{10, 50_000}
+	rangeBudget         = span{0, 1000}
+	rangeCycle          = durSpan{time.Minute, 24 * time.Hour}
+	rangeCache          = durSpan{30 * time.Second, 24 * time.Hour}
 )
 
 // MaxOffsetName is the longest offset name accepted.

@@ -21,6 +21,7 @@ type Settings struct {
 	API     API      `json:"api"`
 	MQTT    MQTT     `json:"mqtt"`
 	Home    Home     `json:"home"`
+	Vehicle Vehicle  `json:"vehicle"`
 	// SetupDone is set when the first-boot wizard is finished.
 	SetupDone bool `json:"setup_done"`
 }
@@ -90,6 +91,45 @@ type Home struct {
 
 // Set reports whether a home location has been entered.
 func (h Home) Set() bool { return h.Lat != 0 || h.Lon != 0 }
+
+// Connections to the cars.
+const (
+	CarNone   = ""       // no car connection: cars are stopped at the charger
+	CarDirect = "direct" // the user's own Tesla developer app, commands signed here
+	CarProxy  = "proxy"  // a Fleet-API-compatible command proxy signs
+)
+
+// Vehicle is the connection to the cars and how sparingly it is used. Its
+// secrets (client secret, tokens, app key, proxy token) are kept apart under
+// the names in the vehicle/tesla package.
+type Vehicle struct {
+	Connection string `json:"connection,omitempty"`
+	// Direct: the developer app's client ID, its region (na, eu or cn) and
+	// the domain its public key is hosted at.
+	ClientID string `json:"client_id,omitempty"`
+	Region   string `json:"region,omitempty"`
+	Domain   string `json:"domain,omitempty"`
+	// RedirectURI is registered with the app; the user pastes back the
+	// address the browser ends at.
+	RedirectURI string `json:"redirect_uri,omitempty"`
+	// Proxy: its base URL; CACert checks its certificate, Insecure does not.
+	ProxyURL      string `json:"proxy_url,omitempty"`
+	ProxyCACert   string `json:"proxy_ca_cert,omitempty"`
+	ProxyInsecure bool   `json:"proxy_insecure,omitempty"`
+	// MonthlyBudget caps what the calls may cost per calendar month, in US
+	// dollars at Tesla's prices; 0 means no cap. The default is Tesla's
+	// monthly credit, so a user pays nothing.
+	MonthlyBudget float64 `json:"monthly_budget_usd"`
+	// MinCycle is the least time between a stop and the next start (and a
+	// start and the next stop) of one car.
+	MinCycle time.Duration `json:"min_cycle"`
+	// CacheFor is how long a car's charge state is used before it is read
+	// again.
+	CacheFor time.Duration `json:"cache_for"`
+	// RespectSchedule skips starting a car that waits for its own
+	// scheduled charging or departure.
+	RespectSchedule bool `json:"respect_schedule"`
+}
 
 // Source is one configured energy source. Its kind and parameters are
 // checked by the energy package when the source is built; here only what

@@ -209,6 +209,7 @@ func (s Settings) Validate() error {
 	}
 	c.mqtt(s.MQTT)
 	c.home(s.Home)
+	c.vehicle(s.Vehicle)
 	if len(c.errs) == 0 {
 		return nil
 	}
@@ -315,4 +316,49 @@ func (c *checker) home(h Home) {
 		c.fail("home.lon", h.Lon, "-180 to 180 degrees")
 	}
 	c.optional("home.radius_m", h.RadiusM, rangeRadius)
+}
+
+func (c *checker) vehicle(v Vehicle) {
+	switch v.Connection {
+	case CarNone:
+	case CarDirect:
+		if strings.TrimSpace(v.ClientID) == "" {
+			c.fail("vehicle.client_id", v.ClientID, "the Client ID of your Tesla developer app (developer.tesla.com → your app → Credentials)")
+		}
+		if v.Domain != "" && !validDomain(v.Domain) {
+			c.fail("vehicle.domain", v.Domain, "a domain name such as example.com, where the public key is hosted")
+		}
+		if v.RedirectURI != "" && !strings.HasPrefix(v.RedirectURI, "https://") && !strings.HasPrefix(v.RedirectURI, "http://") {
+			c.fail("vehicle.redirect_uri", v.RedirectURI, "the redirect URL registered with your app, starting with https://")
+		}
+	case CarProxy:
+		if !strings.HasPrefix(v.ProxyURL, "https://") && !strings.HasPrefix(v.ProxyURL, "http://") || strings.ContainsAny(v.ProxyURL, " \t\n") {
+			c.fail("vehicle.proxy_url", v.ProxyURL, "the proxy's address, e.g. https://192.168.1.20:4443")
+		}
+	default:
+		c.fail("vehicle.connection", v.Connection, "empty (none), direct or proxy")
+	}
+	switch v.Region {
+	case "", "na", "eu", "cn":
+	default:
+		c.fail("vehicle.region", v.Region, "na (North America, Asia-Pacific), eu (Europe, Middle East, Africa) or cn (China)")
+	}
+	if v.ProxyCACert != "" && !strings.Contains(v.ProxyCACert, "-----BEGIN CERTIFICATE-----") {
+		c.fail("vehicle.proxy_ca_cert", "(not a certificate)", "a PEM certificate starting with -----BEGIN CERTIFICATE-----, or empty")
+	}
+	c.num("vehicle.monthly_budget_usd", v.MonthlyBudget, rangeBudget)
+	c.dur("vehicle.min_cycle", v.MinCycle, rangeCycle)
+	c.dur("vehicle.cache_for", v.CacheFor, rangeCache)
+}
+
+func validDomain(d string) bool {
+	if len(d) > 253 || !strings.Contains(d, ".") {
+		return false
+	}
+	for _, r := range d {
+		if !(r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || r == '-' || r == '.') {
+			return false
+		}
+	}
+	return true
 }

@@ -218,9 +218,16 @@ pass
 gk_log "checking the simulated chargers through GET /api/v1/state"
 check_state 120
 if [ -n "$compat_port" ]; then
-	code=$(http_code "http://127.0.0.1:$compat_port/")
-	[ "$code" != 000 ] || fail "nothing answers on the compatibility port 8080"
-	echo "  compatibility API on 8080 answers $code"
+	# What the Home Assistant integration asks first, then polls.
+	uuid=$(curl -fsS --max-time 10 "http://127.0.0.1:$compat_port/api/getUUID") ||
+		fail "GET /api/getUUID on port 8080 failed"
+	[[ "$uuid" =~ ^[0-9]+$ ]] || fail "getUUID on port 8080 is not a number: $uuid"
+	slaves=$(curl -fsS --max-time 10 "http://127.0.0.1:$compat_port/api/getSlaveTWCs") ||
+		fail "GET /api/getSlaveTWCs on port 8080 failed"
+	n=$(jq -r '[keys[] | select(test("^[0-9A-F]{4}$"))] | length' <<<"$slaves")
+	[ "$n" -ge 2 ] && jq -e '.total.lifetimekWh | numbers' <<<"$slaves" >/dev/null ||
+		fail "getSlaveTWCs on port 8080 lists $n chargers: $slaves"
+	echo "  TWCManager API on 8080: getUUID $uuid, getSlaveTWCs lists $n chargers and total"
 	pass
 fi
 

@@ -219,7 +219,7 @@ func (s *Store) Settings() (config.Settings, bool, error) {
 			return nil
 		}
 		found = true
-		return json.Unmarshal(v, &out)
+		return unmarshalSettings(v, &out)
 	})
 	if err != nil {
 		return config.Settings{}, false, fmt.Errorf("store: read settings: %w", err)
@@ -312,4 +312,34 @@ func (s *Store) Wipe() error {
 		}
 		return nil
 	})
+}
+
+// unmarshalSettings decodes stored settings. A section added in a later
+// version (the top-level key is missing) takes its defaults, so settings
+// saved before it existed still load and validate; inside a section that
+// was saved, nothing is filled in, because a value left out there means zero
+// (a circuit given by its limit has no breaker).
+func unmarshalSettings(v []byte, out *config.Settings) error {
+	var stored map[string]json.RawMessage
+	if err := json.Unmarshal(v, &stored); err != nil {
+		return err
+	}
+	defJSON, err := json.Marshal(config.Defaults())
+	if err != nil {
+		return err
+	}
+	var defs map[string]json.RawMessage
+	if err := json.Unmarshal(defJSON, &defs); err != nil {
+		return err
+	}
+	for k, d := range defs {
+		if _, ok := stored[k]; !ok {
+			stored[k] = d
+		}
+	}
+	merged, err := json.Marshal(stored)
+	if err != nil {
+		return err
+	}
+	return json.Unmarshal(merged, out)
 }

@@ -136,6 +136,40 @@ func TestSettingsRoundTrip(t *testing.T) {
 	check(open(t, dir))
 }
 
+// Settings saved before a section existed load with that section's
+// defaults and validate; inside a saved section nothing is filled in.
+func TestSettingsFromAnOlderVersion(t *testing.T) {
+	s := open(t, t.TempDir())
+	old := config.Defaults()
+	old.Wiring.Charger = config.Circuit{Limit: 24}
+	raw, _ := json.Marshal(old)
+	var m map[string]json.RawMessage
+	if err := json.Unmarshal(raw, &m); err != nil {
+		t.Fatal(err)
+	}
+	for _, k := range []string{"vehicle", "mqtt", "api", "home"} {
+		delete(m, k)
+	}
+	raw, _ = json.Marshal(m)
+	if err := s.Update(func(tx *bolt.Tx) error { return tx.Bucket(bSettings).Put(kCurrent, raw) }); err != nil {
+		t.Fatal(err)
+	}
+	got, _, err := s.Settings()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := got.Validate(); err != nil {
+		t.Fatalf("older settings do not validate: %v", err)
+	}
+	def := config.Defaults()
+	if got.Vehicle != def.Vehicle || got.MQTT != def.MQTT || got.Home != def.Home {
+		t.Errorf("new sections: %+v %+v %+v", got.Vehicle, got.MQTT, got.Home)
+	}
+	if got.Wiring.Charger != (config.Circuit{Limit: 24}) {
+		t.Errorf("a saved section was filled in: %+v", got.Wiring.Charger)
+	}
+}
+
 func TestInvalidSettingsOnNewStoreSaveNothing(t *testing.T) {
 	s := open(t, t.TempDir())
 	bad := config.Defaults()
