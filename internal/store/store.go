@@ -343,3 +343,41 @@ func unmarshalSettings(v []byte, out *config.Settings) error {
 	}
 	return json.Unmarshal(merged, out)
 }
+
+// Vehicle holds the car connection's records (this month's billed calls).
+var Vehicle = []byte("vehicle")
+
+// GetJSON decodes the value at key in bucket into v; false when there is
+// none. A bucket added after the file was made may not exist yet.
+func (s *Store) GetJSON(bucket []byte, key string, v any) (bool, error) {
+	var raw []byte
+	err := s.db.View(func(tx *bolt.Tx) error {
+		if b := tx.Bucket(bucket); b != nil {
+			raw = append([]byte(nil), b.Get([]byte(key))...)
+		}
+		return nil
+	})
+	if err != nil || raw == nil {
+		return false, err
+	}
+	if err := json.Unmarshal(raw, v); err != nil {
+		return true, fmt.Errorf("store: %s/%s: %w", bucket, key, err)
+	}
+	return true, nil
+}
+
+// PutJSON stores v at key in bucket, making the bucket when it is new.
+// Committed on return.
+func (s *Store) PutJSON(bucket []byte, key string, v any) error {
+	raw, err := json.Marshal(v)
+	if err != nil {
+		return fmt.Errorf("store: %s/%s: %w", bucket, key, err)
+	}
+	return s.Update(func(tx *bolt.Tx) error {
+		b, err := tx.CreateBucketIfNotExists(bucket)
+		if err != nil {
+			return err
+		}
+		return b.Put([]byte(key), raw)
+	})
+}

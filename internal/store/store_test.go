@@ -719,3 +719,29 @@ func TestWipe(t *testing.T) {
 		return nil
 	})
 }
+
+// JSON records land in a bucket made on first use, survive a reopen and go
+// with a factory reset.
+func TestJSONRecords(t *testing.T) {
+	dir := t.TempDir()
+	s := open(t, dir)
+	var got map[string]int
+	if ok, err := s.GetJSON(Vehicle, "2026-11", &got); ok || err != nil {
+		t.Fatalf("before any write: %v %v", ok, err)
+	}
+	if err := s.PutJSON(Vehicle, "2026-11", map[string]int{"commands": 3}); err != nil {
+		t.Fatal(err)
+	}
+	s.Close()
+	s = open(t, dir)
+	if ok, err := s.GetJSON(Vehicle, "2026-11", &got); !ok || err != nil || got["commands"] != 3 {
+		t.Fatalf("after reopen: %v %v %v", ok, err, got)
+	}
+	if err := s.Wipe(); err != nil {
+		t.Fatal(err)
+	}
+	got = nil
+	if ok, _ := s.GetJSON(Vehicle, "2026-11", &got); ok {
+		t.Fatalf("after wipe: %v", got)
+	}
+}
