@@ -5,8 +5,9 @@
 // sees them, the latest energy reading, the time) and returns a Decision
 // (per-charger targets, stop and start requests, an explanation). The
 // Controller runs it on a timer and at once on a user action, hands targets
-// to the bus master and stop/start requests to a stop mechanism, and keeps
-// the recent decisions for the UI and API.
+// to the bus master and stop/start requests to a stop mechanism (the car's
+// own API through Cars when that is chosen and can act, the charger's
+// otherwise), and keeps the recent decisions for the UI and API.
 //
 // The user-facing modes Off / Now / Min+Solar / Solar / Schedule are presets
 // over one engine whose precedence follows TWCManager: charge now, then the

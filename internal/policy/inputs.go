@@ -37,6 +37,9 @@ type Charger struct {
 	// when not.
 	CarSoC   float64
 	CarLimit float64
+	// VIN is the car's as the charger reports it (firmware 4.5.3); "" when
+	// it reports none.
+	VIN string
 }
 
 // CarPresent reports whether a car seems to be plugged in.

@@ -62,6 +62,7 @@ type Charger struct {
 	lowerUntil time.Time
 	wh         float64
 	lastUpdate time.Time
+	lastDraw   time.Time // when the car last drew 1 A or more
 
 	heartbeats int
 	maxGap     time.Duration
@@ -186,10 +187,13 @@ func (c *Charger) state(now time.Time) twc.State {
 
 // target is what the car would draw now, before ramping.
 func (c *Charger) target() float64 {
-	if c.car == nil || c.relayOpen || c.needReplug || c.car.full() || !c.linked {
+	if c.car == nil || c.relayOpen || c.needReplug || c.car.full() || !c.linked || c.car.Stopped {
 		return 0
 	}
 	offer := c.offered.Amps()
+	if offer < carMinAmps && c.car.IgnoresZero && c.cfg.Profile.Protocol == twc.Protocol2 && c.actual >= 1 {
+		offer = ignoredZeroAmps
+	}
 	if offer < carMinAmps {
 		return 0
 	}
@@ -222,6 +226,9 @@ func (c *Charger) advance(now time.Time) {
 			c.actual = math.Min(t, c.actual+rampUpPerSec*dt)
 		} else {
 			c.actual = math.Max(t, c.actual-rampDownPerSec*dt)
+		}
+		if c.actual >= 1 {
+			c.lastDraw = c.lastUpdate
 		}
 		wh := c.power() * dt / 3600
 		c.wh += wh

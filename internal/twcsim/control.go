@@ -26,6 +26,25 @@ func (c *Charger) Unplug() {
 	c.car, c.needReplug, c.actual = nil, false, 0
 }
 
+// StopCar stops the plugged-in car as its app or API would (it then draws
+// nothing until StartCar); StartCar lets it charge again. Both report
+// whether a car is plugged in.
+func (c *Charger) StopCar() bool { return c.setCarStopped(true) }
+
+// StartCar undoes StopCar.
+func (c *Charger) StartCar() bool { return c.setCarStopped(false) }
+
+func (c *Charger) setCarStopped(on bool) bool {
+	c.s.mu.Lock()
+	defer c.s.mu.Unlock()
+	c.advance(c.s.clk.Now())
+	if c.car == nil {
+		return false
+	}
+	c.car.Stopped = on
+	return true
+}
+
 // Silence makes the charger deaf and mute (a cut cable), or restores it.
 func (c *Charger) Silence(on bool) {
 	c.s.mu.Lock()
@@ -57,6 +76,10 @@ type Status struct {
 	Heartbeats int
 	// MaxGap is the longest time between two heartbeats while linked.
 	MaxGap time.Duration
+	// CarPresent, CarStopped (by the car itself) and CarFull describe the
+	// plugged-in car; LastDraw is when a car last drew 1 A or more.
+	CarPresent, CarStopped, CarFull bool
+	LastDraw                        time.Time
 }
 
 // Status returns the charger's present state.
@@ -67,9 +90,9 @@ func (c *Charger) Status() Status {
 	c.advance(now)
 	st := Status{ID: c.id, Linked: c.linked, Master: c.master, State: c.state(now),
 		Offered: c.offered.Amps(), Actual: units.Amps(c.actual), Power: units.Watts(c.power()),
-		KWh: c.wh / 1000, Heartbeats: c.heartbeats, MaxGap: c.maxGap}
+		KWh: c.wh / 1000, Heartbeats: c.heartbeats, MaxGap: c.maxGap, LastDraw: c.lastDraw}
 	if c.car != nil {
-		st.CarSoC = c.car.SoC
+		st.CarSoC, st.CarPresent, st.CarStopped, st.CarFull = c.car.SoC, true, c.car.Stopped, c.car.full()
 	}
 	return st
 }
