@@ -15,6 +15,7 @@ import (
 	"github.com/twcmanager/twcmanager/internal/policy"
 	"github.com/twcmanager/twcmanager/internal/secret"
 	"github.com/twcmanager/twcmanager/internal/twc"
+	"github.com/twcmanager/twcmanager/internal/vehicle"
 )
 
 // apiBackend is what the REST APIs, MQTT and metrics see of the appliance.
@@ -36,6 +37,7 @@ func (b apiBackend) Secret(name string) (secret.String, error) {
 	return b.w.Secret(name)
 }
 func (b apiBackend) SetSecret(name string, v secret.String) error { return b.w.SetSecret(name, v) }
+func (b apiBackend) Cars() vehicle.Status                         { return b.w.a.vehicles.Status() }
 func (b apiBackend) DeviceID() uint64                             { return deviceID() }
 
 func (b apiBackend) StartCharging(ctx context.Context, id twc.ID) error {

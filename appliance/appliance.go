@@ -34,6 +34,7 @@ import (
 	"github.com/twcmanager/twcmanager/internal/twc"
 	"github.com/twcmanager/twcmanager/internal/twcsim"
 	"github.com/twcmanager/twcmanager/internal/units"
+	"github.com/twcmanager/twcmanager/internal/vehicle"
 )
 
 // Config configures the appliance.
@@ -41,6 +42,9 @@ type Config struct {
 	// Demo runs against two simulated chargers, a car plugged into one, and
 	// a simulated house with solar panels.
 	Demo bool
+	// DemoCount is how many simulated chargers the demo has, 1 to 3; 0
+	// means 2.
+	DemoCount int
 	// Port is the serial device; empty means auto-detect the adapter.
 	Port string
 	// DataDir holds the database; empty keeps nothing (tests).
@@ -66,6 +70,9 @@ type Config struct {
 	// Console is where the address is printed at start (the appliance's
 	// serial console, /dev/console); empty prints nothing there.
 	Console string
+	// Tesla points the car connection at other servers (tests' fake Fleet
+	// API); nil uses Tesla's own for the region in the settings.
+	Tesla *TeslaServers
 	// StatusEvery is how often a status line is logged; 0 means never.
 	StatusEvery time.Duration
 	Logger      *slog.Logger
@@ -86,8 +93,10 @@ type Appliance struct {
 	web     *webApp
 	clock   *timesync.Syncer
 
-	mqtt   *mqtt.Service
-	compat http.Handler // TWCManager's API: one, so both addresses share its memory
+	mqtt     *mqtt.Service
+	cars     *cars
+	vehicles *vehicle.Manager
+	compat   http.Handler // TWCManager's API: one, so both addresses share its memory
 
 	listenAddr atomic.Value // string, once listening
 	compatAddr atomic.Value // string, once listening
@@ -116,9 +125,13 @@ func New(cfg Config) (*Appliance, error) {
 	var open bus.Opener
 	switch {
 	case cfg.Demo:
+		chargers, err := DemoChargerSet(cfg.DemoCount)
+		if err != nil {
+			return nil, err
+		}
 		link := twcsim.NewLink()
 		a.sim = twcsim.New(link.SimPort(), twcsim.Config{
-			Chargers: DemoChargers(), Clock: cfg.Clock, Seed: uint64(time.Now().UnixNano()),
+			Chargers: chargers, Clock: cfg.Clock, Seed: uint64(time.Now().UnixNano()),
 			Logger: cfg.Logger.With("component", "sim"),
 		})
 		a.sim.Charger(0).PlugIn(twcsim.Car{VIN: "5YJ3E7EB1LF000001", BatteryKWh: 75, SoC: 0.35, Limit: 0.9, MaxAmps: 32})
@@ -148,8 +161,15 @@ func New(cfg Config) (*Appliance, error) {
 		return nil, err
 	}
 	a.energy.Store(pipe)
+	a.cars = &cars{a: a}
+	var usage vehicle.UsageStore
+	if a.store != nil {
+		usage = usageStore{a.store}
+	}
+	a.vehicles = vehicle.New(vehicle.Config{API: a.cars.api, Settings: a.settingsNow, Clock: cfg.Clock, Usage: usage,
+		Logger: cfg.Logger.With("component", "vehicle")})
 	a.policy, err = policy.NewController(policy.ControllerConfig{
-		Settings: a.cfg.Settings, Clock: cfg.Clock, Targets: a.targets, Stopper: a.master, ClockGood: a.cfg.ClockGood,
+		Settings: a.cfg.Settings, Clock: cfg.Clock, Targets: a.targets, Stopper: a.master, Cars: a.vehicles, ClockGood: a.cfg.ClockGood,
 		Chargers: func() []policy.Charger { return policy.FromSnapshot(a.master.Snapshot()) },
 		Energy:   a.energyReading, Logger: cfg.Logger,
 	})
@@ -310,6 +330,9 @@ func sameSources(a, b []config.Source) bool {
 	return bytes.Equal(ja, jb)
 }
 
+// Vehicles returns the car connection's manager, for its state.
+func (a *Appliance) Vehicles() *vehicle.Manager { return a.vehicles }
+
 // MQTT returns the MQTT service, for its state.
 func (a *Appliance) MQTT() *mqtt.Service { return a.mqtt }
 
@@ -326,6 +349,20 @@ func DemoChargers() []twcsim.ChargerConfig {
 		{ID: 0x1839, Sign: 0x52, MaxAmps: 32, Profile: twcsim.Profile453, KWh: 1843},
 		{ID: 0x4580, Sign: 0x31, MaxAmps: 32, Profile: twcsim.Profile453, KWh: 912, ThreePhase: true},
 	}
+}
+
+// DemoChargerSet returns the first n (1 to 3) simulated chargers of the
+// demo: those of DemoChargers and a third EU unit on a single-phase supply.
+// n = 0 means the two of DemoChargers.
+func DemoChargerSet(n int) ([]twcsim.ChargerConfig, error) {
+	all := append(DemoChargers(), twcsim.ChargerConfig{ID: 0x2A17, Sign: 0x64, MaxAmps: 32, Profile: twcsim.Profile453, KWh: 377})
+	switch {
+	case n == 0:
+		n = 2
+	case n < 1 || n > bus.MaxSlaves:
+		return nil, fmt.Errorf("appliance: the demo has 1 to %d chargers, not %d", bus.MaxSlaves, n)
+	}
+	return all[:n], nil
 }
 
 // Master returns the bus master, for status and control.
@@ -359,6 +396,7 @@ func (a *Appliance) Run(ctx context.Context) error {
 		wg.Go(func() { a.logStatus(ctx) })
 	}
 	wg.Go(func() { a.mqtt.Run(ctx) })
+	wg.Go(func() { _ = a.vehicles.Run(ctx) })
 	if a.cfg.Listen != "" {
 		wg.Go(func() {
 			a.serve(ctx, "web interface", a.cfg.Listen, a.webHandler(), &a.listenAddr, func(addr string) { a.announce(ctx, addr) })

@@ -343,3 +343,11 @@ type ChargeLimits struct {
 	Solar    int `json:"solar,omitempty"`
 	Other    int `json:"other,omitempty"`
 }
+
+// Names of the car connection's secrets in the store.
+const (
+	TeslaClientSecret = "tesla/client-secret"
+	TeslaProxyToken   = "tesla/proxy-token"
+	TeslaTokens       = "tesla/tokens"  // access and refresh token, with expiry, as JSON
+	TeslaAppKey       = "tesla/app-key" // the app's private key, PEM
+)

@@ -44,14 +44,40 @@ func TestNoPageShowsASecret(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	// The car connection's secrets, as a Tesla login and a proxy leave them.
+	const (
+		teslaAccess  = "SECRET-tesla-access-eyJhbGciOi"
+		teslaRefresh = "SECRET-tesla-refresh-NA_1234"
+		clientSecret = "SECRET-tesla-client-secret"
+		proxyToken   = "SECRET-tesla-proxy-token"
+	)
+	for name, v := range map[string]string{
+		config.TeslaTokens:       `{"access": "` + teslaAccess + `", "refresh": "` + teslaRefresh + `", "expiry": "2030-01-01T00:00:00Z"}`,
+		config.TeslaClientSecret: clientSecret, config.TeslaProxyToken: proxyToken,
+	} {
+		if err := env.App.Web().SetSecret(name, secret.New(v)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	cs := env.App.Web().Settings()
+	cs.Vehicle.Connection, cs.Vehicle.ClientID, cs.Vehicle.Domain = config.CarDirect, "client-id", "example.com"
+	if err := env.App.Web().SetSettings(cs); err != nil {
+		t.Fatal(err)
+	}
+	_ = env.App.Web().Car() // makes the app key
+	appKey, _ := env.App.Web().Secret(config.TeslaAppKey)
+	if !appKey.IsSet() {
+		t.Fatal("no app key made for a direct connection")
+	}
 	tokenHash, _ := env.App.Web().Secret(api.TokenSecret)
 	hash, _ := env.App.Web().Secret(web.AdminHashSecret)
-	secrets := []string{haToken, mqttPass, brokerPass, apiToken, tokenHash.Reveal(), uitest.Password, hash.Reveal(), "SECRET-"}
+	secrets := []string{haToken, mqttPass, brokerPass, apiToken, tokenHash.Reveal(), uitest.Password, hash.Reveal(), "SECRET-",
+		appKeyBody(appKey.Reveal())}
 	env.Login(t)
 
 	pages := []string{"/", "/history", "/history?period=day", "/history?period=year", "/history/sessions.csv", "/history/daily.csv",
 		"/diagnostics", "/diagnostics?frames=all", "/settings", "/settings/wiring", "/settings/electrical", "/settings/adapter",
-		"/settings/policy", "/settings/schedule", "/settings/offsets", "/settings/sources", "/settings/web", "/settings/integrations", "/settings/password",
+		"/settings/policy", "/settings/schedule", "/settings/offsets", "/settings/sources", "/settings/web", "/settings/integrations", "/settings/car", "/settings/password",
 		"/settings/sources/edit?name=ha", "/settings/sources/edit?name=broker", "/settings/sources/new?kind=homeassistant",
 		"/setup", "/setup/adapter", "/setup/wiring", "/setup/energy", "/setup/car", "/setup/done", "/login"}
 	for _, p := range pages {
@@ -87,4 +113,19 @@ func scan(t *testing.T, where, body string, secrets []string) {
 			t.Errorf("%s shows a secret (%.12s…)", where, s)
 		}
 	}
+}
+
+// appKeyBody is the base64 of a PEM private key, without its armour lines
+// (the public key's armour is on the pages, rightly).
+func appKeyBody(pem string) string {
+	var body []string
+	for _, l := range strings.Split(pem, "\n") {
+		if l != "" && !strings.HasPrefix(l, "-----") {
+			body = append(body, l)
+		}
+	}
+	if len(body) == 0 {
+		return ""
+	}
+	return body[0]
 }

@@ -11,6 +11,7 @@ import (
 	"github.com/twcmanager/twcmanager/internal/policy"
 	"github.com/twcmanager/twcmanager/internal/secret"
 	"github.com/twcmanager/twcmanager/internal/twc"
+	"github.com/twcmanager/twcmanager/internal/vehicle"
 )
 
 // Backend is the appliance as the APIs see it. No method may block for
@@ -43,6 +44,8 @@ type Backend interface {
 	// recent frames on the bus.
 	Query(ctx context.Context, id twc.ID, op twc.Code) error
 	Frames(ctx context.Context) ([]bus.Frame, error)
+	// Cars is the car connection: cars, matches, this month's billed calls.
+	Cars() vehicle.Status
 }
 
 // Energy is the site reading the policy uses and the state of each source.

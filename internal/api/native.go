@@ -14,6 +14,7 @@ import (
 	"github.com/twcmanager/twcmanager/internal/history"
 	"github.com/twcmanager/twcmanager/internal/twc"
 	"github.com/twcmanager/twcmanager/internal/units"
+	"github.com/twcmanager/twcmanager/internal/vehicle"
 )
 
 // maxBody bounds what a write may send; the largest real body is a schedule.
@@ -114,6 +115,7 @@ func Handler(b Backend) http.Handler {
 	})
 	get("/api/v1/sessions", func(r *http.Request) (any, error) { return sessions(b, r) })
 	get("/api/v1/history", func(r *http.Request) (any, error) { return historyOf(b, r) })
+	get("/api/v1/car", func(*http.Request) (any, error) { return carStatus(b.Cars()) })
 	get("/api/v1/evcc", func(*http.Request) (any, error) { return evccState(b), nil })
 	write("POST /api/v1/evcc/enable", func(r *http.Request) (any, error) {
 		var req struct {
@@ -493,4 +495,31 @@ func historyOf(b Backend, r *http.Request) (any, error) {
 		}
 	}
 	return out, nil
+}
+
+// carStatus is the car connection's status with chargers named by their 4
+// hex digits, as everywhere else in this API.
+func carStatus(st vehicle.Status) (map[string]any, error) {
+	raw, err := json.Marshal(st)
+	if err != nil {
+		return nil, err
+	}
+	var m map[string]any
+	if err := json.Unmarshal(raw, &m); err != nil {
+		return nil, err
+	}
+	hexID := func(obj map[string]any, key string) {
+		if n, ok := obj[key].(float64); ok {
+			obj[key] = twc.ID(n).String()
+		}
+	}
+	for _, list := range []struct{ name, key string }{{"cars", "charger"}, {"chargers", "id"}} {
+		items, _ := m[list.name].([]any)
+		for _, it := range items {
+			if obj, ok := it.(map[string]any); ok {
+				hexID(obj, list.key)
+			}
+		}
+	}
+	return m, nil
 }

@@ -269,6 +269,16 @@ func TestBadInput(t *testing.T) {
 	}
 }
 
+// The car connection's state: none configured by default, and it says so.
+func TestCar(t *testing.T) {
+	e := start(t)
+	code, body := e.do(t, "GET", "/api/v1/car", "", "")
+	m := decodeInto[map[string]any](t, body)
+	if code != 200 || m["connection"] != "" || m["usage"] == nil {
+		t.Fatalf("%d %s", code, body)
+	}
+}
+
 func TestSessionsAndHistory(t *testing.T) {
 	e := start(t)
 	// A session of the car plugged into 1839, charging now.

@@ -4,7 +4,6 @@ import (
 	"encoding/json"
 	"net/http"
 	"time"
-
 )
 
 // State is the answer of GET /api/v1/state.

@@ -83,6 +83,11 @@ func (u *ui) integrationsPost(w http.ResponseWriter, r *http.Request) {
 	pw := f.Values.Get("mqtt.password")
 	f.Handles("mqtt.password")
 	if !setup.Save(u.d.App, f, s, nil) {
+		// A password typed is not sent back in the page.
+		f.Set("mqtt.password", "")
+		if old, err := u.d.App.Secret(config.MQTTPasswordSecret); err == nil && old.IsSet() {
+			f.Set("mqtt.password", secret.Mask)
+		}
 		web.Render(w, r, http.StatusUnprocessableEntity, integrationsPage(info(r, "integrations"), u.integrationsView(r, f)))
 		return
 	}

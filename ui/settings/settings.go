@@ -29,6 +29,7 @@ var sections = []section{
 	{"policy", "Charging", "/settings/policy"},
 	{"schedule", "Schedule", "/settings/schedule"},
 	{"offsets", "Offsets", "/settings/offsets"},
+	{"car", "Car", "/settings/car"},
 	{"sources", "Energy sources", "/settings/sources"},
 	{"web", "Web", "/settings/web"},
 	{"integrations", "Integrations", "/settings/integrations"},
@@ -71,6 +72,9 @@ func Register(mux *http.ServeMux, d web.Deps) {
 	mux.HandleFunc("POST /settings/sources/remove", u.sourceRemove)
 	mux.HandleFunc("GET /settings/web", u.webPage)
 	mux.HandleFunc("POST /settings/web", u.webPost)
+	mux.HandleFunc("GET /settings/car", u.carPage)
+	mux.HandleFunc("POST /settings/car", u.carPost)
+	u.carActions().Register(mux)
 	mux.HandleFunc("GET /settings/integrations", u.integrationsPage)
 	mux.HandleFunc("POST /settings/integrations", u.integrationsPost)
 	mux.HandleFunc("POST /settings/integrations/token", u.tokenPost)

@@ -332,8 +332,8 @@ func TestCarStep(t *testing.T) {
 	code, body := env.Get(t, "/setup/car")
 	uitest.Status(t, code, 200, body)
 	uitest.Contains(t, body, "Offer 0 A", "Charger command", "firmware 4.5.3 or later", "re-plug", "Stop responding", "about 3 times per plug-in",
-		"comes in a later version")
-	uitest.Lacks(t, body, "without a token")
+		"My own Tesla developer app", "A command proxy")
+	uitest.Lacks(t, body, "without a token", "Ask the car")
 
 	code, body = env.Post(t, "/setup/car", url.Values{"policy.stop_method": {"shout"}})
 	uitest.Status(t, code, http.StatusUnprocessableEntity, body)
@@ -344,6 +344,21 @@ func TestCarStep(t *testing.T) {
 	}
 	if got := env.App.Web().Settings().Policy.StopMethod; got != config.StopResponding {
 		t.Fatalf("stop method %q", got)
+	}
+
+	// With a connection, the step stays to show what remains to do: the key
+	// to host, the login, the enrolment link; Continue moves on.
+	env.Get(t, "/setup/car")
+	if loc := location(t, env, "/setup/car", url.Values{"vehicle.connection": {"direct"}, "vehicle.client_id": {"my-app"},
+		"vehicle.region": {"na"}, "vehicle.domain": {"example.org"}, "vehicle.redirect_uri": {"https://example.org/cb"},
+		"policy.stop_method": {"car-api"}}); loc != "/setup/car?saved=1" {
+		t.Fatalf("after saving a connection: %q", loc)
+	}
+	code, body = env.Get(t, "/setup/car?saved=1")
+	uitest.Status(t, code, 200, body)
+	uitest.Contains(t, body, "BEGIN PUBLIC KEY", "https://tesla.com/_ak/example.org", "Open the Tesla login", "Ask the car")
+	if loc := location(t, env, "/setup/car/next", url.Values{}); loc != "/setup/done" {
+		t.Fatalf("continue: %q", loc)
 	}
 }
 

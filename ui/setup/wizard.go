@@ -70,6 +70,8 @@ func Register(mux *http.ServeMux, d web.Deps) {
 	mux.HandleFunc("POST /setup/energy", z.admin(z.energyPost))
 	mux.HandleFunc("GET /setup/car", z.admin(z.carPage))
 	mux.HandleFunc("POST /setup/car", z.admin(z.carPost))
+	mux.HandleFunc("POST /setup/car/next", z.admin(z.carNext))
+	z.carActions().Register(mux)
 	mux.HandleFunc("GET /setup/done", z.admin(z.donePage))
 	mux.HandleFunc("POST /setup/done", z.admin(z.donePost))
 }
@@ -380,24 +382,40 @@ func statusOf(f *Form) int {
 	return http.StatusOK
 }
 
+func (z *wizard) carActions() CarActions {
+	return CarActions{App: z.d.App, Base: steps[stepCar].Path, Wizard: true, Wrap: z.admin,
+		Render: func(w http.ResponseWriter, r *http.Request, code int, v CarView) {
+			web.Render(w, r, code, carPage(z.info(r, "car"), z.progress(), v))
+		}}
+}
+
 func (z *wizard) carPage(w http.ResponseWriter, r *http.Request) {
-	f := NewForm()
-	cur := z.d.App.Settings().Policy.StopMethod
-	f.Set("policy.stop_method", string(cur))
-	web.Render(w, r, http.StatusOK, carPage(z.info(r, "car"), z.progress(), f, StopMethods(cur)))
+	v := z.carActions().view()
+	if r.URL.Query().Get("saved") != "" {
+		v.Form.Notice = "Saved. Finish the steps below now, or later in Settings → Car."
+	}
+	web.Render(w, r, http.StatusOK, carPage(z.info(r, "car"), z.progress(), v))
 }
 
 func (z *wizard) carPost(w http.ResponseWriter, r *http.Request) {
-	f := Posted(r)
-	s := z.d.App.Settings()
-	cur := s.Policy.StopMethod
-	s.Policy.StopMethod = config.StopMethod(f.Choice("policy.stop_method"))
-	if Save(z.d.App, f, s, nil) {
+	v, ok := CarPost(z.d.App, r, steps[stepCar].Path)
+	v.Wizard = true
+	if !ok {
+		web.Render(w, r, http.StatusUnprocessableEntity, carPage(z.info(r, "car"), z.progress(), v))
+		return
+	}
+	if z.d.App.Settings().Vehicle.Connection == config.CarNone {
 		z.finished(stepCar)
 		http.Redirect(w, r, steps[stepDone].Path, http.StatusSeeOther)
 		return
 	}
-	web.Render(w, r, http.StatusUnprocessableEntity, carPage(z.info(r, "car"), z.progress(), f, StopMethods(cur)))
+	http.Redirect(w, r, steps[stepCar].Path+"?saved=1", http.StatusSeeOther)
+}
+
+// carNext leaves the car step with the connection as it is.
+func (z *wizard) carNext(w http.ResponseWriter, r *http.Request) {
+	z.finished(stepCar)
+	http.Redirect(w, r, steps[stepDone].Path, http.StatusSeeOther)
 }
 
 // summary is what the last step shows.

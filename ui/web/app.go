@@ -56,6 +56,33 @@ type App interface {
 	RevokeAPIToken() error
 	HasAPIToken() bool
 	MQTTStatus() MQTTView
+
+	// The car connection: its state, the Tesla login (the user pastes back
+	// the address the login ended at), a test that lists the cars, logout.
+	Car() CarView
+	CarLoginURL() (string, error)
+	CarLoginFinish(ctx context.Context, pasted string) error
+	CarTest(ctx context.Context) (string, error)
+	CarLogout() error
+}
+
+// CarView is the car connection's state in words.
+type CarView struct {
+	Connection string
+	LoggedIn   bool
+	// PublicKeyPEM is the appliance's app key to host at PublicKeyURL;
+	// EnrollURL opens the Tesla app to approve it.
+	PublicKeyPEM, PublicKeyURL, EnrollURL string
+	Cars                                  []CarLine
+	// Usage is this month's billed calls and their cost, in a sentence.
+	Usage string
+	// Problem says what is wrong and what to do, when something is.
+	Problem string
+}
+
+// CarLine is one car as the connection knows it.
+type CarLine struct {
+	VIN, Name, Charger, Where, State string
 }
 
 // MQTTView is the MQTT connection's state in words.
