@@ -188,8 +188,9 @@ func saveSettings(w http.ResponseWriter, _ *http.Request, _ []byte) error {
 	return nil
 }
 
-// sendTeslaAPICommand is TWCManager's pass-through to the Tesla API, which
-// the appliance has no connection to.
+// sendTeslaAPICommand is TWCManager's raw pass-through to the Tesla API. It
+// is not offered: every call to a car is billed, so only the appliance's
+// car manager makes them, counted against the monthly budget.
 func sendTeslaAPICommand(_ http.ResponseWriter, _ *http.Request, _ []byte) error {
-	return &httpError{status: http.StatusBadRequest, msg: "compat: no Tesla connection is configured, so Tesla API commands cannot be sent; the appliance controls charging through the Wall Connectors only"}
+	return &httpError{status: http.StatusBadRequest, msg: "compat: Tesla API commands are not passed through: the appliance starts and stops cars itself through the car connection in Settings → Car, within its monthly budget; use chargeNow, cancelChargeNow or setPolicy to change charging"}
 }
