@@ -17,6 +17,7 @@ import (
 	"github.com/twcmanager/twcmanager/appliance"
 	"github.com/twcmanager/twcmanager/config"
 	"github.com/twcmanager/twcmanager/internal/api"
+	"github.com/twcmanager/twcmanager/internal/secret"
 )
 
 // env is the real demo appliance serving its web address.
@@ -396,5 +397,40 @@ func TestEVCCExample(t *testing.T) {
 	run("enable", map[string]string{"enable": "false"})
 	if p := e.b.Settings().Policy; p.Mode != config.ModeOff {
 		t.Errorf("after disable: %+v", p.Mode)
+	}
+}
+
+// No answer of the native API contains a secret: the car connection's
+// tokens and keys, the MQTT password, the API token and its hash.
+func TestNoSecretInAnswers(t *testing.T) {
+	e := start(t)
+	secrets := map[string]string{
+		config.TeslaTokens:        `{"access": "SECRET-access-eyJ", "refresh": "SECRET-refresh-NA", "expiry": "2030-01-01T00:00:00Z"}`,
+		config.TeslaClientSecret:  "SECRET-client-secret",
+		config.TeslaProxyToken:    "SECRET-proxy-token",
+		config.MQTTPasswordSecret: "SECRET-mqtt-password",
+	}
+	for name, v := range secrets {
+		if err := e.b.SetSecret(name, secret.New(v)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := api.Change(e.b, func(s *config.Settings) error {
+		s.Vehicle.Connection, s.Vehicle.ProxyURL = config.CarProxy, "https://127.0.0.1:9"
+		s.MQTT.Username = "twc"
+		return nil
+	}); err != nil {
+		t.Fatal(err)
+	}
+	hash, _ := e.b.Secret(api.TokenSecret)
+	scan := []string{"SECRET-", strings.TrimPrefix(e.auth, "Bearer "), hash.Reveal()}
+	for _, path := range []string{"/api/v1/state", "/api/v1/chargers", "/api/v1/chargers/1839", "/api/v1/mode", "/api/v1/schedule",
+		"/api/v1/sessions", "/api/v1/history", "/api/v1/car", "/api/v1/evcc"} {
+		_, body := e.do(t, "GET", path, "", "")
+		for _, s := range scan {
+			if strings.Contains(body, s) {
+				t.Errorf("%s shows a secret (%.10s…)", path, s)
+			}
+		}
 	}
 }
