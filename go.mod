@@ -14,6 +14,7 @@ require (
 	github.com/prometheus/common v0.72.0
 	github.com/simonvetter/modbus v1.6.4
 	github.com/teslamotors/vehicle-command v0.4.1
+	github.com/yuin/goldmark v1.7.13
 	go.bug.st/serial v1.8.0
 	go.etcd.io/bbolt v1.5.0
 	golang.org/x/crypto v0.58.0
