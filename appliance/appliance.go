@@ -101,6 +101,9 @@ type Appliance struct {
 	listenAddr atomic.Value // string, once listening
 	compatAddr atomic.Value // string, once listening
 
+	// modeChanged tells runPolicy that monitor mode was switched.
+	modeChanged chan struct{}
+
 	mu     sync.Mutex // guards runCtx
 	runCtx context.Context
 }
@@ -114,7 +117,7 @@ func New(cfg Config) (*Appliance, error) {
 	if cfg.Clock == nil {
 		cfg.Clock = clock.Real()
 	}
-	a := &Appliance{cfg: cfg, log: cfg.Logger, targets: &bus.TargetTable{}}
+	a := &Appliance{cfg: cfg, log: cfg.Logger, targets: &bus.TargetTable{}, modeChanged: make(chan struct{}, 1)}
 	a.web = &webApp{a: a}
 	if err := a.openStore(); err != nil {
 		return nil, err
@@ -132,7 +135,7 @@ func New(cfg Config) (*Appliance, error) {
 		link := twcsim.NewLink()
 		a.sim = twcsim.New(link.SimPort(), twcsim.Config{
 			Chargers: chargers, Clock: cfg.Clock, Seed: uint64(time.Now().UnixNano()),
-			Logger: cfg.Logger.With("component", "sim"),
+			Logger: cfg.Logger.With("component", "sim"), Master: demoMaster(a.cfg.Settings.Bus.Monitor),
 		})
 		a.sim.Charger(0).PlugIn(twcsim.Car{VIN: "5YJ3E7EB1LF000001", BatteryKWh: 75, SoC: 0.35, Limit: 0.9, MaxAmps: 32})
 		open = link.Open
@@ -152,8 +155,9 @@ func New(cfg Config) (*Appliance, error) {
 		Open: open, Clock: cfg.Clock, Targets: a.targets, Limits: busLimits(cfg.Settings.Wiring),
 		// The proactive spike costs grid import on every small rise while
 		// following the sun; the reactive one still rescues a stuck car.
-		Spike:  bus.Spike{Reactive: true},
-		Logger: cfg.Logger,
+		Spike:   bus.Spike{Reactive: true},
+		Logger:  cfg.Logger,
+		Monitor: a.cfg.Settings.Bus.Monitor,
 	})
 	a.startClock()
 	pipe, err := buildEnergy(cfg.Settings.Sources, cfg.Clock, cfg.Logger)
@@ -267,6 +271,9 @@ func (a *Appliance) startHistory() {
 				MeterIncludesCharger: a.policy.Settings().Policy.Surplus.MeterIncludesCharger}
 		},
 		Mode: func() string {
+			if a.master.Snapshot().Monitor {
+				return "monitor" // the master charger decides, not a mode of ours
+			}
 			if d, ok := a.policy.Last(); ok {
 				return string(d.Mode)
 			}
@@ -308,10 +315,14 @@ func (a *Appliance) SetSettings(s config.Settings) error {
 			return err
 		}
 	}
+	monitor := a.policy.Settings().Bus.Monitor
 	if err := a.policy.SetSettings(s); err != nil {
 		return err
 	}
 	a.master.SetLimits(busLimits(s.Wiring))
+	if s.Bus.Monitor != monitor {
+		a.setMonitor(s.Bus.Monitor)
+	}
 	if pipe != nil {
 		a.mu.Lock()
 		if a.runCtx != nil {
@@ -386,7 +397,7 @@ func (a *Appliance) Run(ctx context.Context) error {
 	a.energy.Load().start(ctx)
 	a.mu.Unlock()
 	defer func() { a.energy.Load().stop() }()
-	wg.Go(func() { _ = a.policy.Run(ctx) })
+	wg.Go(func() { a.runPolicy(ctx) })
 	wg.Go(func() { a.clock.Run(ctx) })
 	if a.history != nil {
 		wg.Go(func() { a.history.Run(ctx) })
@@ -416,7 +427,7 @@ func (a *Appliance) Run(ctx context.Context) error {
 func (a *Appliance) logStatus(ctx context.Context) {
 	every(ctx, a.cfg.Clock, a.cfg.StatusEvery, a.cfg.StatusEvery, func() {
 		snap := a.master.Snapshot()
-		if d, ok := a.policy.Last(); ok {
+		if d, ok := a.policy.Last(); ok && !snap.Monitor {
 			a.log.Info("policy", "decision", d.Explanation)
 		}
 		for _, c := range snap.Chargers {

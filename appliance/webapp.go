@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"sync"
+	"time"
 
 	"github.com/twcmanager/twcmanager/config"
 	"github.com/twcmanager/twcmanager/internal/api"
@@ -36,6 +37,17 @@ func (w *webApp) Decisions(n int) []policy.Decision               { return w.a.p
 func (w *webApp) SourceKinds() []energy.Kind                      { return energy.Kinds() }
 func (w *webApp) Adapters() ([]rs485.Adapter, error)              { return rs485.Detect() }
 func (w *webApp) Frames(ctx context.Context) ([]bus.Frame, error) { return w.a.master.Frames(ctx) }
+
+func (w *webApp) StartCapture(ctx context.Context, d time.Duration) error {
+	return w.a.master.StartCapture(ctx, d)
+}
+func (w *webApp) StopCapture(ctx context.Context) error { return w.a.master.StopCapture(ctx) }
+func (w *webApp) CaptureStatus(ctx context.Context) (bus.CaptureStatus, error) {
+	return w.a.master.CaptureStatus(ctx)
+}
+func (w *webApp) CaptureFile(ctx context.Context) ([]byte, bus.CaptureStatus, error) {
+	return w.a.master.CaptureFile(ctx)
+}
 
 func (w *webApp) Query(ctx context.Context, id, op uint16) error {
 	return w.a.master.Query(ctx, twc.ID(id), twc.Code(op))

@@ -30,6 +30,10 @@ type Settings struct {
 type Bus struct {
 	// Port is the adapter's device path; empty means detect it.
 	Port string `json:"port,omitempty"`
+	// Monitor is listen-only: a charger stays set as master and twcmanager
+	// never transmits. It shows what it hears and records history, but
+	// cannot control charging.
+	Monitor bool `json:"monitor,omitempty"`
 }
 
 // Clock holds the time servers the appliance sets its clock from.

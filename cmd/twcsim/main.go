@@ -7,6 +7,13 @@
 //
 //	twcsim -pty -chargers 2 &
 //	twcmanager -port /dev/pts/7
+//
+// With -master a simulated charger set as master runs the bus as well, for
+// twcmanager in monitor mode. With -replay it simulates nothing and plays
+// back a bus capture downloaded from twcmanager's diagnostics page, with the
+// original timing or -speed times faster, then exits:
+//
+//	twcsim -pty -replay case.twccap -speed 10 -delay 5s
 package main
 
 import (
@@ -27,6 +34,7 @@ import (
 
 	"github.com/creack/pty"
 
+	"github.com/twcmanager/twcmanager/internal/bus/capture"
 	"github.com/twcmanager/twcmanager/internal/bus/rs485"
 	"github.com/twcmanager/twcmanager/internal/twc"
 	"github.com/twcmanager/twcmanager/internal/twcsim"
@@ -47,6 +55,10 @@ const statusEvery = 10 * time.Second
 // write would block the simulator, and with it shutdown. Bytes nobody reads
 // are lost, as on a real bus.
 const writeTimeout = 100 * time.Millisecond
+
+// replayLinger keeps the port open after a replay, so the far end can read
+// the last bytes.
+const replayLinger = time.Second
 
 // socketRetry is how often -socket tries again while the socket does not
 // exist yet or nobody accepts on it (the emulator is still starting).
@@ -89,7 +101,18 @@ type options struct {
 	threePhase bool
 	faults     twcsim.Faults
 	seed       uint64
+	master     bool
+	masterCfg  twcsim.MasterConfig
+
+	replay       string
+	replayCfg    twcsim.ReplayConfig
+	replayDelay  time.Duration
+	replayLoaded *capture.Capture
 }
+
+// simulationFlags make no sense with -replay, which plays the bus as it was.
+var simulationFlags = []string{"chargers", "profile", "max-amps", "car", "three-phase", "corrupt", "drop",
+	"echo", "junk", "seed", "master", "master-amps", "master-queries"}
 
 // parseFlags returns flag.ErrHelp for -h, or a one-line usageError.
 func parseFlags(args []string) (options, error) {
@@ -104,6 +127,23 @@ func parseFlags(args []string) (options, error) {
 	}
 	if fs.NArg() > 0 {
 		return o, usageError{fmt.Sprintf("unexpected argument %q", fs.Arg(0))}
+	}
+	set := map[string]bool{}
+	fs.Visit(func(f *flag.Flag) { set[f.Name] = true })
+	for _, name := range simulationFlags {
+		if set[name] && o.replay != "" {
+			return o, usageError{fmt.Sprintf("-%s cannot be used with -replay: a replay plays the capture back as it was recorded", name)}
+		}
+	}
+	for _, name := range []string{"speed", "delay", "received-only"} {
+		if set[name] && o.replay == "" {
+			return o, usageError{fmt.Sprintf("-%s needs -replay FILE", name)}
+		}
+	}
+	for _, name := range []string{"master-amps", "master-queries"} {
+		if set[name] && !o.master {
+			return o, usageError{fmt.Sprintf("-%s needs -master", name)}
+		}
 	}
 	n := 0
 	for _, set := range []bool{o.port != "", o.pty, o.socket != ""} {
@@ -154,6 +194,34 @@ func newFlagSet(o *options) *flag.FlagSet {
 	fs.BoolVar(&o.faults.Echo, "echo", false, "echo the master's bytes, like an adapter without direction control")
 	fs.BoolVar(&o.faults.TrailingJunk, "junk", false, "send the FE byte real chargers append to frames")
 	fs.Uint64Var(&o.seed, "seed", 1, "random seed `N` for announcement timing, new IDs and faults")
+	fs.BoolVar(&o.master, "master", false, "also simulate a charger set as master that runs the bus, for twcmanager in monitor mode")
+	fs.Func("master-amps", "current `AMPS` the -master shares evenly among its slaves: 6 to 80 (default 32)", func(s string) error {
+		a, err := strconv.Atoi(s)
+		if err != nil || a < 6 || a > 80 {
+			return errors.New("want whole amps from 6 to 80")
+		}
+		o.masterCfg.Amps = units.Amps(a)
+		return nil
+	})
+	fs.BoolVar(&o.masterCfg.Queries, "master-queries", false, "make the -master ask for meters and VINs, as TWCManager does as master")
+	fs.StringVar(&o.replay, "replay", "", "play back the bus capture `FILE` (from twcmanager's diagnostics page) instead of simulating, then exit")
+	fs.Func("speed", "replay `FACTOR` times faster than recorded, e.g. 10 (default 1)", func(s string) error {
+		f, err := strconv.ParseFloat(s, 64)
+		if err != nil || !(f > 0 && f <= 1000) {
+			return errors.New("want a number above 0 and at most 1000, e.g. 1 or 10")
+		}
+		o.replayCfg.Speed = f
+		return nil
+	})
+	fs.Func("delay", "wait `DURATION` before replaying, e.g. 5s to start twcmanager on the -pty first (default 0s)", func(s string) error {
+		d, err := time.ParseDuration(s)
+		if err != nil || d < 0 {
+			return errors.New("want a duration of 0 or more, e.g. 5s")
+		}
+		o.replayDelay = d
+		return nil
+	})
+	fs.BoolVar(&o.replayCfg.ReceivedOnly, "received-only", false, "replay only the bytes the recording appliance heard, not those it sent")
 	return fs
 }
 
@@ -175,11 +243,18 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		fs := newFlagSet(&options{})
 		fs.SetOutput(stderr)
 		fmt.Fprintln(stderr, "usage: twcsim (-port PATH | -socket PATH | -pty) [flags]")
+		fmt.Fprintln(stderr, "       twcsim (-port PATH | -socket PATH | -pty) -replay FILE [-speed FACTOR] [-delay DURATION] [-received-only]")
 		fs.PrintDefaults()
 		return nil
 	}
 	if err != nil {
 		return err
+	}
+	if o.replay != "" {
+		// A bad file is refused before anything is opened.
+		if o.replayLoaded, err = capture.ReadFile(o.replay); err != nil {
+			return fmt.Errorf("-replay: %w", err)
+		}
 	}
 	log := slog.New(slog.NewTextHandler(stderr, nil))
 
@@ -191,8 +266,14 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		return err
 	}
 	defer port.Close()
+	if o.replayLoaded != nil {
+		return replay(ctx, o, port, name, stdout, log)
+	}
 
 	cfg := twcsim.Config{Faults: o.faults, Seed: o.seed, Logger: log}
+	if o.master {
+		cfg.Master = &o.masterCfg
+	}
 	var ids []string
 	for i, id := range chargerIDs[:o.chargers] {
 		cfg.Chargers = append(cfg.Chargers, twcsim.ChargerConfig{
@@ -213,7 +294,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	}
 	log.Info("twcsim started", "port", name, "chargers", strings.Join(ids, ","),
 		"profile", o.profile.Name, "max_amps", float64(o.maxAmps), "three_phase", o.threePhase,
-		"car", o.car, "corrupt", o.faults.CorruptRate, "drop", o.faults.DropRate,
+		"car", o.car, "master", o.master, "corrupt", o.faults.CorruptRate, "drop", o.faults.DropRate,
 		"echo", o.faults.Echo, "junk", o.faults.TrailingJunk, "seed", o.seed)
 
 	ctx, cancel := context.WithCancel(ctx)
@@ -226,6 +307,44 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		log.Info("twcsim stopped")
 	}
 	return err
+}
+
+// replay plays the capture back on port and returns when it is done.
+func replay(ctx context.Context, o options, port io.Writer, name string, stdout io.Writer, log *slog.Logger) error {
+	c := o.replayLoaded
+	if o.pty {
+		if _, err := fmt.Fprintln(stdout, name); err != nil {
+			return err
+		}
+	}
+	speed := o.replayCfg.Speed
+	if speed == 0 {
+		speed = 1
+	}
+	log.Info("twcsim replaying", "port", name, "file", o.replay, "recorded", c.Start.Format(time.RFC3339),
+		"length", c.Length.String(), "records", len(c.Records), "bytes", c.Bytes(), "dropped_when_recorded", c.Dropped,
+		"speed", speed, "received_only", o.replayCfg.ReceivedOnly, "delay", o.replayDelay.String())
+	select {
+	case <-ctx.Done():
+		return nil
+	case <-time.After(o.replayDelay):
+	}
+	began := time.Now()
+	if err := twcsim.Replay(ctx, port, c, o.replayCfg); err != nil {
+		if ctx.Err() != nil {
+			log.Info("twcsim stopped during the replay")
+			return nil
+		}
+		return err
+	}
+	log.Info("replay finished", "took", time.Since(began).Round(time.Millisecond).String())
+	// Closing a pseudo-terminal drops what the far end has not read yet:
+	// give it the last bytes before the port goes.
+	select {
+	case <-ctx.Done():
+	case <-time.After(replayLinger):
+	}
+	return nil
 }
 
 func demoCar(o options) twcsim.Car {

@@ -7,6 +7,7 @@ import (
 	"io"
 	"log/slog"
 	"net"
+	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -14,6 +15,7 @@ import (
 
 	"github.com/creack/pty"
 
+	"github.com/twcmanager/twcmanager/internal/bus/capture"
 	"github.com/twcmanager/twcmanager/internal/bus/rs485"
 	"github.com/twcmanager/twcmanager/internal/testutil"
 	"github.com/twcmanager/twcmanager/internal/twc"
@@ -243,6 +245,14 @@ func TestFlagErrors(t *testing.T) {
 		{[]string{"-pty", "-drop", "x"}, "-drop: want a probability from 0 to 1"},
 		{[]string{"-pty", "extra"}, `unexpected argument "extra"`},
 		{[]string{"-pty", "-bogus"}, "-bogus"},
+		{[]string{"-pty", "-replay", "x.twccap", "-chargers", "2"}, "-chargers cannot be used with -replay"},
+		{[]string{"-pty", "-replay", "x.twccap", "-master"}, "-master cannot be used with -replay"},
+		{[]string{"-pty", "-speed", "2"}, "-speed needs -replay FILE"},
+		{[]string{"-pty", "-delay", "1s"}, "-delay needs -replay FILE"},
+		{[]string{"-pty", "-replay", "x.twccap", "-speed", "0"}, "-speed: want a number above 0 and at most 1000"},
+		{[]string{"-pty", "-replay", "x.twccap", "-delay", "-1s"}, "-delay: want a duration of 0 or more"},
+		{[]string{"-pty", "-master-amps", "20"}, "-master-amps needs -master"},
+		{[]string{"-pty", "-master", "-master-amps", "5"}, "-master-amps: want whole amps from 6 to 80"},
 	} {
 		var stdout, stderr bytes.Buffer
 		err := run(context.Background(), tc.args, &stdout, &stderr)
@@ -379,5 +389,132 @@ func TestSocketWaitAndErrors(t *testing.T) {
 	err := run(context.Background(), []string{"-socket", dir}, io.Discard, io.Discard) // a directory
 	if err == nil || exitCode(err) != 1 || !strings.Contains(err.Error(), dir) {
 		t.Errorf("directory as socket: %v (exit %d), want an error naming it and exit 1", err, exitCode(err))
+	}
+}
+
+// -master: a simulated master charger runs the bus, so that a listener on
+// the pty (twcmanager in monitor mode) hears heartbeats both ways without
+// sending anything.
+func TestRunMaster(t *testing.T) {
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	path, done, log := startRun(t, ctx, "-pty", "-chargers", "2", "-master", "-master-amps", "20", "-car=false")
+	port, err := rs485.Open(path)
+	if err != nil {
+		t.Fatalf("rs485.Open(%q): %v", path, err)
+	}
+	defer port.Close()
+	msgs := reader(port)
+	offered := map[twc.ID]twc.Centiamps{}
+	answered := map[twc.ID]bool{}
+	await(t, msgs, "heartbeats to and from both chargers", func(m twc.Message) bool {
+		switch m := m.(type) {
+		case twc.MasterHeartbeat:
+			offered[m.Slave] = m.Amps
+		case twc.SlaveHeartbeat:
+			answered[m.Slave] = m.Master == 0x3D43
+		}
+		return len(offered) == 2 && answered[0x1839] && answered[0x2019]
+	})
+	if offered[0x1839] != 1000 || offered[0x2019] != 1000 {
+		t.Errorf("offers %v, want 10 A each of 20 A", offered)
+	}
+	cancel()
+	if err := <-done; err != nil {
+		t.Errorf("run after cancel: %v", err)
+	}
+	if !strings.Contains(log.String(), "master=true") {
+		t.Errorf("log does not say a master is simulated:\n%s", log)
+	}
+}
+
+// writeCapture writes a capture of a heartbeat and its reply, a second
+// apart, and returns its path and the two frames.
+func writeCapture(t *testing.T) (string, [][]byte) {
+	t.Helper()
+	hb, err := twc.Encode(twc.MasterHeartbeat{Master: 0x3D43, Slave: 0x1839, Command: twc.CmdSetLimit2, Amps: 1600, Protocol: twc.Protocol2})
+	if err != nil {
+		t.Fatal(err)
+	}
+	reply, err := twc.Encode(twc.SlaveHeartbeat{Slave: 0x1839, Master: 0x3D43, State: twc.StateCharging, MaxAmps: 1600, ActualAmps: 1520, Protocol: twc.Protocol2})
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := capture.Capture{Start: time.Date(2025, 6, 1, 12, 0, 0, 0, time.UTC), Length: 2 * time.Second, Records: []capture.Record{
+		{At: 0, Dir: capture.Received, Data: hb},
+		{At: time.Second, Dir: capture.Received, Data: reply},
+	}}
+	file, err := c.MarshalBinary()
+	if err != nil {
+		t.Fatal(err)
+	}
+	path := filepath.Join(t.TempDir(), "case.twccap")
+	if err := os.WriteFile(path, file, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	return path, [][]byte{hb, reply}
+}
+
+// -replay plays a capture onto the pty with its timing, -speed times
+// faster, and exits when it is done.
+func TestRunReplay(t *testing.T) {
+	path, _ := writeCapture(t)
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	pts, done, log := startRun(t, ctx, "-pty", "-replay", path, "-speed", "4", "-delay", "300ms")
+	port, err := rs485.Open(pts)
+	if err != nil {
+		t.Fatalf("rs485.Open(%q): %v", pts, err)
+	}
+	defer port.Close()
+	msgs := reader(port)
+	first := await(t, msgs, "the captured heartbeat", func(m twc.Message) bool { return m.Code() == twc.CodeMasterHeartbeat })
+	at := time.Now()
+	second := await(t, msgs, "the captured reply", func(m twc.Message) bool { return m.Code() == twc.CodeSlaveHeartbeat })
+	if gap := time.Since(at); gap < 200*time.Millisecond || gap > 600*time.Millisecond {
+		t.Errorf("frames %v apart; recorded 1 s apart, replayed 4× faster", gap)
+	}
+	if hb := first.(twc.MasterHeartbeat); hb.Amps != 1600 || second.(twc.SlaveHeartbeat).ActualAmps != 1520 {
+		t.Errorf("replayed %+v and %+v", first, second)
+	}
+	select {
+	case err := <-done:
+		if err != nil {
+			t.Errorf("run: %v", err)
+		}
+	case <-time.After(5 * time.Second):
+		t.Fatal("run did not end after the replay")
+	}
+	for _, want := range []string{"twcsim replaying", "records=2", "speed=4", "replay finished"} {
+		if !strings.Contains(log.String(), want) {
+			t.Errorf("log lacks %q:\n%s", want, log)
+		}
+	}
+}
+
+// A truncated or foreign capture is refused before anything is opened, with
+// the offset where it stops making sense.
+func TestReplayBadCapture(t *testing.T) {
+	good, _ := writeCapture(t)
+	file, err := os.ReadFile(good)
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := t.TempDir()
+	for name, c := range map[string]struct {
+		data []byte
+		want string
+	}{
+		"truncated.twccap": {file[:30], "offset 30: the file ends inside a record's data (7 of 18 bytes): it was cut short"},
+		"photo.jpg":        {[]byte{0xFF, 0xD8, 0xFF, 0xE0, 0, 0x10, 'J', 'F', 'I', 'F'}, "offset 0: not a twcmanager bus capture: it starts with FF D8 FF E0 00 10"},
+	} {
+		path := filepath.Join(dir, name)
+		if err := os.WriteFile(path, c.data, 0o600); err != nil {
+			t.Fatal(err)
+		}
+		err := run(context.Background(), []string{"-pty", "-replay", path}, io.Discard, io.Discard)
+		if err == nil || exitCode(err) != 1 || !strings.Contains(err.Error(), "-replay: "+path+": capture: "+c.want) {
+			t.Errorf("%s: %v (exit %d), want %q", name, err, exitCode(err), c.want)
+		}
 	}
 }

@@ -8,13 +8,21 @@ import (
 
 // State is the answer of GET /api/v1/state.
 type State struct {
-	Time        time.Time `json:"time"`
-	Connected   bool      `json:"connected"`
+	Time      time.Time `json:"time"`
+	Connected bool      `json:"connected"`
+	// Monitor is listen-only mode: a charger set as master decides the
+	// currents and twcmanager cannot control charging; Master is its ID.
+	Monitor     bool      `json:"monitor"`
+	Master      string    `json:"master,omitempty"`
 	Mode        string    `json:"mode"`
 	Explanation string    `json:"explanation,omitempty"`
 	Chargers    []Charger `json:"chargers"`
 	Faults      []Fault   `json:"faults"`
 }
+
+// MonitorSentence explains monitor mode wherever the policy's decision would
+// be.
+const MonitorSentence = "Monitor mode: twcmanager only listens to the bus. The master charger decides the currents; twcmanager cannot control charging in this mode."
 
 // Charger is one charger in State.
 type Charger struct {
@@ -49,7 +57,14 @@ func state(src Backend) State {
 	snap := src.Snapshot()
 	st := State{Time: snap.At, Connected: snap.Connected, Mode: string(src.Settings().Policy.Mode),
 		Chargers: []Charger{}, Faults: []Fault{}}
-	if d := src.Decisions(1); len(d) == 1 {
+	switch d := src.Decisions(1); {
+	case snap.Monitor:
+		// The policy does not run: its last decision, if any, is stale.
+		st.Monitor, st.Explanation = true, MonitorSentence
+		if snap.Master != 0 {
+			st.Master = snap.Master.String()
+		}
+	case len(d) == 1:
 		st.Mode, st.Explanation = string(d[0].Mode), d[0].Explanation
 	}
 	for _, c := range snap.Chargers {

@@ -126,4 +126,8 @@ type Config struct {
 	// every heartbeat: chargers just mirror it, and a single lost heartbeat
 	// during a car's start-up can otherwise leave it stuck at 6 A.
 	LimitOnChangeOnly bool
+	// Monitor starts the master in monitor mode (see SetMonitor): it never
+	// transmits, and only reports what a charger set as master and its
+	// slaves say to each other.
+	Monitor bool
 }

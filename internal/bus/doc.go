@@ -13,6 +13,12 @@
 //   - state goes out as an immutable Snapshot;
 //   - Stop and Start hand requests to the owner through a channel.
 //
+// In monitor mode (Config.Monitor, SetMonitor) a charger set as master runs
+// the bus and the master only listens: the port is wrapped when it is opened
+// so that nothing can be written, and the same Snapshot is filled from the
+// traffic between that master and its slaves. StartCapture records the raw
+// bus bytes into a file (package capture) that twcsim.Replay plays back.
+//
 // Time comes from a clock.Clock, so tests run an hour of bus time in well
 // under a second (testing/synctest) or minutes over a real pseudo-terminal.
 package bus

@@ -17,6 +17,8 @@ const (
 	FaultChargerError FaultKind = "charger-error"
 	FaultTooMany      FaultKind = "too-many-chargers"
 	FaultIDConflict   FaultKind = "id-conflict"
+	// FaultNoMaster is monitor mode with no master charger to listen to.
+	FaultNoMaster FaultKind = "no-master"
 )
 
 // Fault is a named fault with a sentence a person understands.

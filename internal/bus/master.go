@@ -10,6 +10,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/twcmanager/twcmanager/internal/bus/capture"
 	"github.com/twcmanager/twcmanager/internal/clock"
 	"github.com/twcmanager/twcmanager/internal/twc"
 )
@@ -22,6 +23,9 @@ type Master struct {
 	limits atomic.Pointer[Limits]
 	snap   atomic.Pointer[Snapshot]
 	cmds   chan command
+	// wantMonitor is the mode asked for; Run switches to it, woken by poke.
+	wantMonitor atomic.Bool
+	poke        chan struct{}
 
 	// Owned by the Run goroutine.
 	dec        twc.Decoder
@@ -40,6 +44,18 @@ type Master struct {
 	dirty      bool
 	rr         int
 	tx         [64]byte
+
+	// Monitor mode, owned by the Run goroutine like everything above.
+	monitor     bool
+	realMaster  twc.ID    // the master charger heard
+	masterAt    time.Time // when it was last heard
+	connectedAt time.Time
+
+	// Bus capture, owned by the Run goroutine: the one recording, and the
+	// last one finished.
+	rec     *capture.Buffer
+	recEnds time.Time
+	lastCap *finishedCapture
 }
 
 // New returns a master; it does nothing until Run.
@@ -61,10 +77,11 @@ func New(cfg Config) *Master {
 	}
 	cfg.Timing = cfg.Timing.withDefaults()
 	m := &Master{
-		cfg: cfg, clk: cfg.Clock, log: cfg.Logger, cmds: make(chan command),
+		cfg: cfg, clk: cfg.Clock, log: cfg.Logger, cmds: make(chan command), poke: make(chan struct{}, 1),
 		unknown: map[twc.Code]bool{}, strangers: map[twc.ID]bool{},
 	}
-	m.dec.OwnID, m.dec.HasOwnID = cfg.ID, true
+	m.wantMonitor.Store(cfg.Monitor)
+	m.enterMode(cfg.Monitor)
 	lim := cfg.Limits
 	m.limits.Store(&lim)
 	m.snap.Store(&Snapshot{})
@@ -106,22 +123,29 @@ func (m *Master) send(ctx context.Context, c command) error {
 // Run owns the port until ctx ends. A failing adapter is reported as a fault
 // and reopened; Run itself returns only when ctx ends.
 func (m *Master) Run(ctx context.Context) error {
-	m.burst = m.startupBurst()
 	for {
-		port, err := m.cfg.Open()
+		if on := m.wantMonitor.Load(); on != m.monitor {
+			m.enterMode(on)
+		}
+		port, err := m.open()
 		if err == nil {
-			m.log.Info("bus: adapter open")
+			m.log.Info("bus: adapter open", "monitor", m.monitor)
 			m.faults.clear(FaultAdapter, 0)
 			m.connected, m.dirty = true, true
+			m.connectedAt = m.clk.Now()
 			err = m.serve(ctx, port)
 			_ = port.Close() // the read error that brought us here is what matters
 			m.connected, m.dirty = false, true
 			if ctx.Err() != nil {
+				m.captureDue(m.clk.Now())
 				m.publish(m.clk.Now())
 				return nil
 			}
 			if errors.Is(err, errReopen) {
 				m.log.Info("bus: switching to another adapter")
+				continue
+			}
+			if errors.Is(err, errMode) {
 				continue
 			}
 		}
@@ -152,6 +176,10 @@ func (m *Master) wait(ctx context.Context, d time.Duration) bool {
 			return false
 		case <-t.C():
 			return true
+		case <-m.poke:
+			if m.wantMonitor.Load() != m.monitor {
+				return true // open the adapter again in the new mode now
+			}
 		case c := <-m.cmds:
 			c.reply <- m.command(m.clk.Now(), c)
 			if m.reopen {
@@ -229,19 +257,32 @@ func (m *Master) serve(ctx context.Context, port io.ReadWriteCloser) error {
 				m.reopen = false
 				return errReopen
 			}
+		case <-m.poke:
 		case <-timer.C():
 		}
 		now := m.clk.Now()
-		wake, err := m.tick(now, port)
-		if err != nil {
-			return fmt.Errorf("bus: write: %w", err)
+		m.captureDue(now)
+		var wake time.Time
+		if m.monitor {
+			wake = m.watch(now)
+		} else {
+			var err error
+			if wake, err = m.tick(now, port); err != nil {
+				return fmt.Errorf("bus: write: %w", err)
+			}
 		}
 		m.publish(now)
+		if m.wantMonitor.Load() != m.monitor {
+			return errMode
+		}
 		timer.Reset(wake.Sub(now))
 	}
 }
 
 func (m *Master) receive(c chunk) {
+	if m.rec != nil {
+		m.rec.Add(c.at, capture.Received, c.b)
+	}
 	for _, b := range c.b {
 		body, err := m.dec.Feed(c.at, b)
 		m.lastRxByte = c.at
@@ -252,7 +293,11 @@ func (m *Master) receive(c chunk) {
 		}
 		if body != nil {
 			m.frames.add(c.at, Rx, body, nil)
-			m.frame(c.at, body)
+			if m.monitor {
+				m.overhear(c.at, body)
+			} else {
+				m.frame(c.at, body)
+			}
 		}
 	}
 }
@@ -271,6 +316,9 @@ func (m *Master) transmit(now time.Time, port io.Writer, msg twc.Message) error 
 	m.dec.ExpectEcho(body[:n+1])
 	m.frames.add(now, Tx, body[:n+1], nil)
 	m.lastTx = now
+	if m.rec != nil {
+		m.rec.Add(now, capture.Sent, wire)
+	}
 	_, err = port.Write(wire)
 	return err
 }
@@ -302,11 +350,16 @@ func (m *Master) publish(now time.Time) {
 	}
 	m.dirty = false
 	lim := *m.limits.Load()
-	snap := &Snapshot{At: now, Connected: m.connected, Faults: m.faults.list(), Counters: m.counters}
+	snap := &Snapshot{At: now, Connected: m.connected, Monitor: m.monitor, Master: m.realMaster, MasterSeen: m.masterAt,
+		Faults: m.faults.list(), Counters: m.counters}
 	snap.Counters.Stats = m.dec.Stats
 	for _, s := range m.slaves {
+		limit := m.chargerLimit(s, lim)
+		if s.advertised == 0 {
+			limit = lim.forCharger(s.id) // in monitor mode, heard before it announced its rating
+		}
 		snap.Chargers = append(snap.Chargers, ChargerState{
-			ID: s.id, Protocol: s.protocol, Advertised: s.advertised, Limit: m.chargerLimit(s, lim),
+			ID: s.id, Protocol: s.protocol, Advertised: s.advertised, Limit: limit,
 			MinAmps: s.minAmps, State: s.state, Offered: s.offered, Reported: s.reportedMax,
 			Actual: s.actual, Charging: s.charging, Stop: s.stop, LinkedAt: s.linkedAt,
 			LastSeen: s.lastRx, MaxHeartbeatGap: s.maxHBGap, Heartbeats: s.hbSent, Info: s.info,

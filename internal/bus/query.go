@@ -148,34 +148,46 @@ func (m *Master) vinFailed(now time.Time, s *slave) {
 // reply handles an answer to one of our queries.
 func (m *Master) reply(now time.Time, msg twc.Message) {
 	m.dirty = true
-	var s *slave
-	var id twc.ID
-	switch r := msg.(type) {
-	case twc.Firmware:
-		id = r.Slave
-	case twc.Serial:
-		id = r.Slave
-	case twc.Meter:
-		id = r.Slave
-	case twc.VINPart:
-		id = r.Slave
-	case twc.PlugState:
-		id = r.Slave
-	case twc.Ack:
-		id = r.Slave
-	case twc.LegacyText, twc.LegacyFirmware:
+	id, ok := replySender(msg)
+	if !ok {
 		// No ID: it answers the legacy query we are waiting on, if any.
 		if m.await == nil || m.await.kind != qLegacy || m.await.reply != msg.Code() {
 			return
 		}
 		id = m.await.slave
 	}
-	if s = m.slave(id); s == nil {
+	s := m.slave(id)
+	if s == nil {
 		return
 	}
 	if m.await != nil && m.await.slave == id && m.await.reply == msg.Code() {
 		m.await = nil
 	}
+	m.learn(now, s, msg)
+}
+
+// replySender is the ID a slave's reply carries; false for the replies to
+// legacy queries, which carry none.
+func replySender(msg twc.Message) (twc.ID, bool) {
+	switch r := msg.(type) {
+	case twc.Firmware:
+		return r.Slave, true
+	case twc.Serial:
+		return r.Slave, true
+	case twc.Meter:
+		return r.Slave, true
+	case twc.VINPart:
+		return r.Slave, true
+	case twc.PlugState:
+		return r.Slave, true
+	case twc.Ack:
+		return r.Slave, true
+	}
+	return 0, false
+}
+
+// learn takes what a reply from s tells about it.
+func (m *Master) learn(now time.Time, s *slave, msg twc.Message) {
 	switch r := msg.(type) {
 	case twc.Firmware:
 		s.ext, s.info.Firmware = yes, r.String()
@@ -184,7 +196,11 @@ func (m *Master) reply(now time.Time, msg twc.Message) {
 	case twc.Meter:
 		m.meter(now, s, r)
 	case twc.VINPart:
-		m.vinPart(now, s, r)
+		if m.monitor {
+			m.overheardVIN(s, r)
+		} else {
+			m.vinPart(now, s, r)
+		}
 	case twc.LegacyFirmware:
 		if s.info.Firmware == "" {
 			s.info.Firmware = r.String()

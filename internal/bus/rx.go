@@ -36,14 +36,18 @@ func (m *Master) frame(now time.Time, body []byte) {
 	case twc.Idle, twc.LegacyQuery:
 		m.foreignMaster(now, 0)
 	case twc.Unknown:
-		m.counters.UnknownCodes++
-		m.dirty = true
-		if !m.unknown[msg.Code()] {
-			m.unknown[msg.Code()] = true
-			m.log.Info("bus: unknown message code (logged once per code)", "code", msg.Code().String(), "body", body)
-		}
+		m.unknownCode(msg, body)
 	default:
 		m.reply(now, msg)
+	}
+}
+
+func (m *Master) unknownCode(msg twc.Unknown, body []byte) {
+	m.counters.UnknownCodes++
+	m.dirty = true
+	if !m.unknown[msg.Code()] {
+		m.unknown[msg.Code()] = true
+		m.log.Info("bus: unknown message code (logged once per code)", "code", msg.Code().String(), "body", body)
 	}
 }
 

@@ -65,6 +65,12 @@ type slave struct {
 	vinRetries int
 	legacyStep int
 	manual     []twc.Code // queries a person asked for, first in line
+
+	// Monitor mode: a link-ready was heard (so its rating is known), the
+	// master's heartbeats carry a limit, and which VIN parts have passed.
+	announced  bool
+	offerHeard bool
+	vinHave    uint8
 }
 
 // tri is an unknown/yes/no answer.

@@ -13,9 +13,16 @@ import (
 type Snapshot struct {
 	At        time.Time
 	Connected bool // the adapter is open
-	Chargers  []ChargerState
-	Faults    []Fault
-	Counters  Counters
+	// Monitor is set in monitor mode: the master only listens to a bus that
+	// a charger set as master runs, and cannot control charging.
+	Monitor bool
+	// Master is the master charger heard in monitor mode, MasterSeen when it
+	// was last heard; zero when none has been.
+	Master     twc.ID
+	MasterSeen time.Time
+	Chargers   []ChargerState
+	Faults     []Fault
+	Counters   Counters
 }
 
 // ChargerState is one linked charger as the master sees it.
@@ -26,14 +33,15 @@ type ChargerState struct {
 	Limit      units.Amps // effective per-charger limit
 	MinAmps    units.Amps
 	State      twc.State
-	Offered    units.Amps // last current we offered
+	Offered    units.Amps // last current we offered; in monitor mode, the master charger
 	Reported   units.Amps // the limit it says it applies
 	Actual     units.Amps // what the car draws
 	Charging   bool
 	Stop       StopMethod
 	LinkedAt   time.Time
 	LastSeen   time.Time
-	// MaxHeartbeatGap is the longest time between two heartbeats we sent it.
+	// MaxHeartbeatGap is the longest time between two heartbeats we sent it
+	// (in monitor mode, that the master charger sent it).
 	MaxHeartbeatGap time.Duration
 	// Heartbeats is how many heartbeats it has been sent since it linked.
 	Heartbeats uint64
@@ -52,6 +60,11 @@ type Counters struct {
 	Dropped          uint64 // chargers dropped after SlaveTimeout
 	ForeignFrames    uint64 // frames from another master
 	Reconnects       uint64
+	// MasterFrames counts the master charger's frames heard in monitor mode.
+	MasterFrames uint64
+	// WritesRefused counts transmissions refused in monitor mode. Nothing
+	// tries to send then, so anything but 0 is a bug.
+	WritesRefused uint64
 }
 
 // Charger returns the state of the charger with id.

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/twcmanager/twcmanager/internal/bus/capture"
 	"github.com/twcmanager/twcmanager/internal/twc"
 )
 
@@ -53,6 +54,7 @@ const (
 	cmdFrames
 	cmdQuery
 	cmdReopen
+	cmdCapture
 )
 
 type command struct {
@@ -63,6 +65,12 @@ type command struct {
 	frames *[]Frame
 	open   Opener
 	reply  chan error
+
+	capOp     captureOp
+	dur       time.Duration
+	buf       *capture.Buffer
+	capStatus *CaptureStatus
+	capFile   *[]byte
 }
 
 // command runs a request on the owner goroutine.
@@ -75,6 +83,11 @@ func (m *Master) command(now time.Time, c command) error {
 		m.cfg.Open = c.open
 		m.reopen = true
 		return nil
+	case cmdCapture:
+		return m.captureCommand(now, c)
+	}
+	if m.monitor {
+		return ErrMonitor // stop, start and queries all need to send
 	}
 	s := m.slave(c.id)
 	if s == nil {

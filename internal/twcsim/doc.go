@@ -15,4 +15,9 @@
 // "starting" state, stops when full, and integrates lifetime energy on one
 // phase at 240 V or three at 230 V. Faults: byte corruption, dropped replies,
 // reply delay, a trailing junk byte after frames, adapter echo.
+//
+// Config.Master (or Sim.SetMaster) adds the real-master profile: a charger set
+// as master that runs the bus for the simulated slaves, for an appliance in
+// monitor mode. Replay plays a bus capture back onto a port with its
+// original timing, or faster.
 package twcsim

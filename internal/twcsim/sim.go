@@ -40,6 +40,9 @@ type Config struct {
 	// OnMasterFrame, if set, sees every valid frame the master sends, from
 	// the simulator's goroutine. Tests use it to check what left the master.
 	OnMasterFrame func(time.Time, twc.Message)
+	// Master, if set, puts a simulated master on the bus too: the
+	// real-master profile, for an appliance in monitor mode.
+	Master *MasterConfig
 }
 
 // Sim is a bus of simulated chargers in slave mode.
@@ -55,11 +58,13 @@ type Sim struct {
 	pending  []scheduled
 	dec      twc.Decoder
 	lr2Seen  int
+	master   *simMaster // nil without the real-master profile
 }
 
 type scheduled struct {
 	at    time.Time
 	frame []byte
+	msg   twc.Message // nil for a garbled frame
 }
 
 // New builds a simulator on port. Chargers start without a master.
@@ -78,6 +83,9 @@ func New(port io.ReadWriter, cfg Config) *Sim {
 	now := s.clk.Now()
 	for _, cc := range cfg.Chargers {
 		s.chargers = append(s.chargers, newCharger(s, cc, now))
+	}
+	if cfg.Master != nil {
+		s.master = newSimMaster(*cfg.Master, now)
 	}
 	return s
 }
@@ -151,6 +159,9 @@ func (s *Sim) receive(chunk []byte) {
 		}
 		if s.cfg.OnMasterFrame != nil {
 			s.cfg.OnMasterFrame(now, m)
+		}
+		if s.master != nil {
+			s.master.hear(now, m)
 		}
 		s.handle(now, m)
 	}
@@ -235,7 +246,7 @@ func (s *Sim) schedule(at time.Time, m twc.Message) {
 		s.log.Error("twcsim: cannot encode reply", "err", err)
 		return
 	}
-	s.pending = append(s.pending, scheduled{at: at, frame: wire})
+	s.pending = append(s.pending, scheduled{at: at, frame: wire, msg: m})
 }
 
 // replyCollided models legacy queries, whose replies carry no ID: with more
@@ -280,6 +291,10 @@ func (s *Sim) step() time.Duration {
 			next = at
 		}
 	}
+	if s.master != nil {
+		// Before the pending frames, so that replies it provokes are among them.
+		next = earlier(next, s.masterStep(now))
+	}
 	slices.SortStableFunc(s.pending, func(a, b scheduled) int { return a.at.Compare(b.at) })
 	sent := 0
 	for _, p := range s.pending {
@@ -290,6 +305,9 @@ func (s *Sim) step() time.Duration {
 			break
 		}
 		s.writeLocked(p.frame, true)
+		if s.master != nil && p.msg != nil {
+			s.master.hear(now, p.msg) // one bus: the master hears its slaves
+		}
 		sent++
 	}
 	s.pending = s.pending[sent:]
@@ -298,6 +316,23 @@ func (s *Sim) step() time.Duration {
 		d = time.Millisecond
 	}
 	return d
+}
+
+// masterStep sends the simulated master's frame due now, if any, onto the
+// port and to the simulated slaves, and returns when it next wants to send.
+func (s *Sim) masterStep(now time.Time) time.Time {
+	msg, next := s.master.next(now)
+	if msg == nil {
+		return next
+	}
+	wire, err := twc.Encode(msg)
+	if err != nil {
+		s.log.Error("twcsim: cannot encode the master's frame", "err", err)
+		return next
+	}
+	s.writeLocked(wire, true)
+	s.handle(now, msg)
+	return next
 }
 
 func (s *Sim) writeLocked(frame []byte, junk bool) {

@@ -39,6 +39,9 @@ type chargersView struct {
 	Cards []chargerCard
 	// Empty explains an empty bus.
 	Empty string
+	// OfferedBy names who offers the current: twcmanager, or in monitor
+	// mode the master charger.
+	OfferedBy string
 }
 
 // carsWatts is what all chargers draw together.
@@ -53,7 +56,10 @@ func carsWatts(snap bus.Snapshot, el config.Electrical) float64 {
 func (h *handler) chargers(snap bus.Snapshot, s config.Settings, now time.Time) chargersView {
 	pcs := policy.FromSnapshot(snap)
 	open := h.openSessions(now)
-	var v chargersView
+	v := chargersView{OfferedBy: "offered"}
+	if snap.Monitor {
+		v.OfferedBy = "offered by the master"
+	}
 	for i, c := range snap.Chargers {
 		status, class := carStatus(c)
 		card := chargerCard{
@@ -78,6 +84,8 @@ func (h *handler) chargers(snap bus.Snapshot, s config.Settings, now time.Time) 
 	case len(v.Cards) > 0:
 	case !snap.Connected:
 		v.Empty = "No charger can be reached: the RS-485 adapter is not connected."
+	case snap.Monitor:
+		v.Empty = "No charger heard yet. In monitor mode twcmanager only listens: one charger must run as master and the others as its slaves."
 	default:
 		v.Empty = "No charger has answered yet. If this lasts more than a minute, check the RS-485 wiring " +
 			"and that each charger's rotary switch is set to F."

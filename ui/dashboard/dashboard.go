@@ -25,7 +25,9 @@ type handler struct {
 
 // view is the whole dashboard.
 type view struct {
-	Admin    bool
+	Admin bool
+	// Monitor is set in monitor mode: twcmanager only listens.
+	Monitor  bool
 	Chargers chargersView
 	Flow     flowView
 	Mode     modeView
@@ -40,12 +42,17 @@ func (h *handler) build(r *http.Request, form *modeForm, errs modeErrors) view {
 	ss := web.SessionOf(r)
 	now := h.now()
 	snap, s := app.Snapshot(), app.Settings()
+	w := why(app.Decisions(1))
+	if snap.Monitor {
+		w = monitorWhy(snap)
+	}
 	return view{
 		Admin:    ss.Admin(),
+		Monitor:  snap.Monitor,
 		Chargers: h.chargers(snap, s, now),
 		Flow:     flow(app.Energy(), carsWatts(snap, s.Electrical), s, now),
 		Mode:     newModeView(ss, s, now, form, errs),
-		Why:      why(app.Decisions(1)),
+		Why:      w,
 		Faults:   append(faults(snap), app.Problems()...),
 	}
 }

@@ -3,6 +3,7 @@ package dashboard
 import (
 	"fmt"
 
+	"github.com/twcmanager/twcmanager/internal/bus"
 	"github.com/twcmanager/twcmanager/internal/policy"
 )
 
@@ -29,6 +30,19 @@ func why(ds []policy.Decision) whyView {
 	}
 	for _, n := range d.Notes {
 		v.Notes = append(v.Notes, sentence(n))
+	}
+	return v
+}
+
+// monitorSentence says plainly what monitor mode means for charging.
+const monitorSentence = "Monitor mode: twcmanager only listens to the bus. It cannot control charging in this mode; the master charger decides the currents."
+
+// monitorWhy answers "why this current?" in monitor mode: the policy does
+// not run, the master charger decides.
+func monitorWhy(snap bus.Snapshot) whyView {
+	v := whyView{Explanation: monitorSentence}
+	if snap.Master != 0 {
+		v.Notes = append(v.Notes, fmt.Sprintf("The master is charger %s, last heard at %s.", snap.Master, snap.MasterSeen.Local().Format("15:04:05")))
 	}
 	return v
 }

@@ -13,7 +13,7 @@ type counter struct {
 	Bad bool
 }
 
-func counters(c bus.Counters) []counter {
+func counters(c bus.Counters, monitor bool) []counter {
 	type row struct {
 		name     string
 		v        uint64
@@ -40,6 +40,11 @@ func counters(c bus.Counters) []counter {
 		{"Chargers dropped", c.Dropped, true, "Chargers that stopped answering and were taken off the list: check their power and their bus wiring."},
 		{"Messages from another master", c.ForeignFrames, true, "Another device acts as master: set every Wall Connector's rotary switch to F so that they run as slaves."},
 		{"Reconnects", c.Reconnects, true, "Times the adapter had to be opened again after it failed or was unplugged."},
+	}
+	if monitor {
+		rows = append(rows,
+			row{"Messages from the master charger", c.MasterFrames, false, "Monitor mode: messages the charger set as master sent to its slaves."},
+			row{"Transmissions refused", c.WritesRefused, true, "Monitor mode: attempts to send, all refused. Always 0 unless something is wrong with twcmanager itself: please report it."})
 	}
 	out := make([]counter, len(rows))
 	for i, r := range rows {

@@ -22,6 +22,9 @@ func Register(mux *http.ServeMux, d web.Deps) {
 	h := &handler{d: d, now: time.Now}
 	mux.HandleFunc("GET /diagnostics", h.page)
 	mux.HandleFunc("POST /diagnostics/query", h.query)
+	mux.HandleFunc("POST /diagnostics/capture", h.captureStart)
+	mux.HandleFunc("POST /diagnostics/capture/stop", h.captureStop)
+	mux.HandleFunc("GET /diagnostics/capture/file", h.captureFile)
 }
 
 type handler struct {
@@ -37,6 +40,9 @@ const busWait = 3 * time.Second
 type view struct {
 	Session   *web.Session
 	Connected bool
+	// Monitor is listen-only mode; Master is the master charger heard.
+	Monitor   bool
+	Master    string
 	Faults    []string
 	Counters  []counter
 	Frames    []frameRow
@@ -49,6 +55,7 @@ type view struct {
 	History                 []string
 	HistBad                 bool
 	Form                    queryForm
+	Capture                 captureView
 }
 
 // queryForm is the safe-query form with what the user chose.
@@ -87,7 +94,10 @@ func (h *handler) build(r *http.Request, f queryForm) view {
 	app := h.d.App
 	now := h.now()
 	snap := app.Snapshot()
-	v := view{Session: web.SessionOf(r), Connected: snap.Connected, Counters: counters(snap.Counters)}
+	v := view{Session: web.SessionOf(r), Connected: snap.Connected, Monitor: snap.Monitor, Counters: counters(snap.Counters, snap.Monitor)}
+	if snap.Master != 0 {
+		v.Master = snap.Master.String()
+	}
 	for _, fl := range snap.Faults {
 		v.Faults = append(v.Faults, fl.Sentence)
 	}
@@ -109,6 +119,8 @@ func (h *handler) build(r *http.Request, f queryForm) view {
 	v.History, v.HistBad = historyStatus(app)
 	f.Chargers, f.Queries = chargerOptions(snap), queryOptions()
 	v.Form = f
+	v.Capture = h.captureView(ctx, "")
+	v.Capture.Done = captureNotice(r)
 	return v
 }
 

@@ -23,11 +23,13 @@ type AdapterView struct {
 	Wizard  bool
 }
 
-// NewAdapterView lists the adapters, with port (the setting) chosen.
+// NewAdapterView lists the adapters, with port (the setting) chosen, and the
+// bus mode in force.
 func NewAdapterView(app web.App, port string) AdapterView {
 	v := AdapterView{Form: NewForm()}
 	v.Form.Set("port", port)
-	v.Form.Handles("port")
+	v.Form.Set("bus.monitor", busModeValue(app.Settings().Bus.Monitor))
+	v.Form.Handles("port", "bus.monitor")
 	as, err := app.Adapters()
 	if err != nil {
 		v.ListErr = "The adapters could not be listed: " + err.Error()
@@ -127,11 +129,16 @@ func Diagnose(snap bus.Snapshot) *ChargerSearch {
 		if s := faultSentence(snap, bus.FaultSecondMaster); s != "" {
 			r.Faults = append(r.Faults, Sentence(s))
 		}
+		if snap.Monitor {
+			r.Faults = append(r.Faults, "Monitor mode: these chargers are heard, not controlled. "+MonitorSentence)
+		}
 	case !snap.Connected || hasFault(snap, bus.FaultAdapter):
 		r.Reason = "No adapter: twcmanager cannot open the USB–RS485 adapter. Check that it is plugged in and chosen above."
 		if s := faultSentence(snap, bus.FaultAdapter); s != "" {
 			r.Reason += " " + Sentence(s)
 		}
+	case snap.Monitor:
+		r.Reason = "No charger heard: in monitor mode twcmanager only listens, so one charger must run as master (rotary switch not at F) and the others as its slaves. Check the wiring, or choose Control if twcmanager should be the master."
 	case hasFault(snap, bus.FaultSecondMaster):
 		r.Reason = "Another master is on the bus: " + Sentence(faultSentence(snap, bus.FaultSecondMaster))
 	case snap.Counters.Errors() > 0 && snap.Counters.Frames == 0:

@@ -35,6 +35,31 @@ func StopMethodLabel(m config.StopMethod) string {
 	return string(m)
 }
 
+// Bus modes: twcmanager is the master, or only listens.
+const (
+	BusControl = "control"
+	BusMonitor = "monitor"
+)
+
+// MonitorSentence says plainly what monitor mode cannot do.
+const MonitorSentence = "In this mode twcmanager cannot control charging."
+
+// BusModes are the two ways twcmanager can be on the bus.
+var BusModes = []Option{
+	{BusControl, "Control the chargers (twcmanager is the master)",
+		"Set every charger's rotary switch to F: twcmanager gives the orders and charges from the sun, on schedule or now."},
+	{BusMonitor, "Monitor only (listen-only)",
+		"A charger stays set as master and decides the currents; twcmanager never transmits. It shows each charger, its currents, meter and car as they pass on the bus, and records history. " + MonitorSentence},
+}
+
+// BusModeLabel names the bus mode in force.
+func BusModeLabel(monitor bool) string {
+	if monitor {
+		return "Monitor only (listen-only)"
+	}
+	return "Control"
+}
+
 // Modes are the charging modes with what each does.
 var Modes = []Option{
 	{string(config.ModeSolar), "Solar", "Charge only from surplus solar power; pause when it is gone."},

@@ -80,6 +80,7 @@ var specs = map[string]Spec{
 	"policy.schedule.battery_kwh":  {Label: "Car battery size", Unit: "kWh", Help: "Used to work out when to start."},
 
 	"bus.port":             {Label: "Adapter"},
+	"bus.monitor":          {Label: "What twcmanager does on the bus"},
 	"web.public_dashboard": {Label: "Show the dashboard without login on my home network"},
 	"setup_done":           {Label: "Setup finished"},
 

@@ -218,15 +218,19 @@ func (z *wizard) adapterPost(w http.ResponseWriter, r *http.Request) {
 	web.Render(w, r, status, adapterPage(z.info(r, "adapter"), z.progress(), v))
 }
 
-// AdapterPost handles the adapter form: "use" switches to the adapter
-// chosen and looks for chargers; "test" only looks. view makes the page's
-// view for a port.
+// AdapterPost handles the adapter form: "use" switches to the adapter and
+// bus mode chosen and looks for chargers; "test" only looks. view makes the
+// page's view for a port.
 func AdapterPost(r *http.Request, app web.App, f *Form, view func(port string) AdapterView) (AdapterView, int) {
 	port := f.Get("port")
 	v := view(port)
 	v.Form = f
-	f.Handles("port")
+	f.Handles("port", "bus.monitor")
 	if f.Get("action") == "use" {
+		monitor, ok := parseBusMode(f, app.Settings().Bus.Monitor)
+		if !ok {
+			return v, http.StatusUnprocessableEntity
+		}
 		known := port == "" || port == app.Settings().Bus.Port ||
 			slices.ContainsFunc(v.Adapters, func(a rs485.Adapter) bool { return a.Path == port && a.Supported })
 		if !known {
@@ -246,10 +250,42 @@ func AdapterPost(r *http.Request, app web.App, f *Form, view func(port string) A
 			}
 			return v, http.StatusUnprocessableEntity
 		}
+		if s := app.Settings(); s.Bus.Monitor != monitor {
+			s.Bus.Monitor = monitor
+			if !Save(app, f, s, nil) {
+				return v, http.StatusUnprocessableEntity
+			}
+		}
 		f.Notice = "Saved: twcmanager now uses " + portName(port) + "."
+		if monitor {
+			f.Notice += " It only listens to the bus (monitor mode). " + MonitorSentence
+		}
 	}
 	v.Result = LookForChargers(r.Context(), app)
 	return v, http.StatusOK
+}
+
+func busModeValue(monitor bool) string {
+	if monitor {
+		return BusMonitor
+	}
+	return BusControl
+}
+
+// parseBusMode reads the bus mode; a form without one (a page from before
+// monitor mode) keeps the mode in force, cur.
+func parseBusMode(f *Form, cur bool) (monitor, ok bool) {
+	switch v := f.Get("bus.monitor"); v {
+	case "":
+		return cur, true
+	case BusControl:
+		return false, true
+	case BusMonitor:
+		return true, true
+	default:
+		f.Fail("bus.monitor", "What twcmanager does on the bus: "+strconv.Quote(v)+" is not allowed. Allowed: control or monitor.")
+		return false, false
+	}
 }
 
 func portName(p string) string {

@@ -47,6 +47,15 @@ type App interface {
 	Frames(ctx context.Context) ([]bus.Frame, error)
 	Query(ctx context.Context, id uint16, op uint16) error
 
+	// Bus captures for support: StartCapture records the raw bus bytes for
+	// d (at most bus.MaxCapture), StopCapture ends the recording early,
+	// CaptureStatus says how it goes and CaptureFile is the last finished
+	// capture, in the format of package capture (do not modify it).
+	StartCapture(ctx context.Context, d time.Duration) error
+	StopCapture(ctx context.Context) error
+	CaptureStatus(ctx context.Context) (bus.CaptureStatus, error)
+	CaptureFile(ctx context.Context) ([]byte, bus.CaptureStatus, error)
+
 	// FactoryReset wipes settings, secrets and history.
 	FactoryReset(ctx context.Context) error
 
