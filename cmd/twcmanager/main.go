@@ -46,6 +46,7 @@ func run(ctx context.Context, args []string, stderr io.Writer) error {
 	fs := flag.NewFlagSet("twcmanager", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	demo := fs.Bool("demo", false, "run against two simulated chargers with a car plugged into one")
+	demoChargers := fs.Int("demo-chargers", 2, "how many simulated chargers -demo runs, 1 to 3")
 	port := fs.String("port", "", "serial device of the USB–RS485 adapter (default: detect it)")
 	mode := fs.String("mode", "", "charging mode: off, now, minsolar, solar or schedule (default solar; with -amps, now)")
 	amps := fs.Float64("amps", 0, "current for Now mode, shared by the chargers")
@@ -66,6 +67,9 @@ func run(ctx context.Context, args []string, stderr io.Writer) error {
 	}
 	if *demo && *port != "" {
 		return usageError{errors.New("twcmanager: -demo and -port exclude each other: the demo uses simulated chargers")}
+	}
+	if *demoChargers < 1 || *demoChargers > 3 {
+		return usageError{fmt.Errorf("twcmanager: -demo-chargers %d is not allowed; allowed: 1 to 3", *demoChargers)}
 	}
 	dir := *dataDir
 	if dir == "" {
@@ -116,7 +120,7 @@ func run(ctx context.Context, args []string, stderr io.Writer) error {
 		return usageError{fmt.Errorf("twcmanager: -log-format %q: allowed text or json", *logFormat)}
 	}
 	app, err := appliance.New(appliance.Config{
-		Demo: *demo, Port: *port, Settings: settings, Override: override, DataDir: dir, Listen: *listen, CompatListen: *compatListen, ManageClock: *manageClock, MDNSName: *mdns, Console: consolePath,
+		Demo: *demo, DemoCount: *demoChargers, Port: *port, Settings: settings, Override: override, DataDir: dir, Listen: *listen, CompatListen: *compatListen, ManageClock: *manageClock, MDNSName: *mdns, Console: consolePath,
 		StatusEvery: 30 * time.Second,
 		Logger:      slog.New(handler),
 	})

@@ -122,6 +122,7 @@ func TestFlagErrors(t *testing.T) {
 		{"-amps", "-1"},
 		{"-log-format", "xml"},
 		{"-demo", "-port", "/dev/ttyUSB0"},
+		{"-demo-chargers", "4"},
 		{"stray"},
 	} {
 		var buf bytes.Buffer
