@@ -25,14 +25,22 @@ type Day struct {
 	Spikes  int
 	SpikeW  float64
 	SpikeOn time.Duration
+	// SpikesFrom and SpikesUntil bound the time of day spikes start in;
+	// both zero means 06:00 to 22:00.
+	SpikesFrom, SpikesUntil time.Duration
 }
 
-// ClearSummer, BrokenClouds, Overcast and Winter are the standard profiles.
+// ClearSummer, BrokenClouds, Overcast, Winter and EveningSpikes are the
+// standard profiles. EveningSpikes is a clear summer day whose cooking and
+// appliance loads all come between 16:00 and 21:00, while the sun sets: the
+// hardest time to follow the surplus without importing.
 var (
-	ClearSummer  = Day{PeakW: 9000, Sunrise: 5*time.Hour + 30*time.Minute, Sunset: 21 * time.Hour, BaseLoadW: 350, Spikes: 6, SpikeW: 2200, SpikeOn: 3 * time.Minute}
-	BrokenClouds = Day{PeakW: 9000, Sunrise: 5*time.Hour + 30*time.Minute, Sunset: 21 * time.Hour, CloudsPerHour: 6, CloudDepth: 0.7, BaseLoadW: 350, Spikes: 6, SpikeW: 2200, SpikeOn: 3 * time.Minute}
-	Overcast     = Day{PeakW: 9000, Sunrise: 6 * time.Hour, Sunset: 20 * time.Hour, CloudsPerHour: 30, CloudDepth: 0.8, BaseLoadW: 350, Spikes: 6, SpikeW: 2200, SpikeOn: 3 * time.Minute}
-	Winter       = Day{PeakW: 5000, Sunrise: 8*time.Hour + 30*time.Minute, Sunset: 16*time.Hour + 30*time.Minute, CloudsPerHour: 2, CloudDepth: 0.5, BaseLoadW: 450, Spikes: 8, SpikeW: 2200, SpikeOn: 3 * time.Minute}
+	ClearSummer   = Day{PeakW: 9000, Sunrise: 5*time.Hour + 30*time.Minute, Sunset: 21 * time.Hour, BaseLoadW: 350, Spikes: 6, SpikeW: 2200, SpikeOn: 3 * time.Minute}
+	BrokenClouds  = Day{PeakW: 9000, Sunrise: 5*time.Hour + 30*time.Minute, Sunset: 21 * time.Hour, CloudsPerHour: 6, CloudDepth: 0.7, BaseLoadW: 350, Spikes: 6, SpikeW: 2200, SpikeOn: 3 * time.Minute}
+	Overcast      = Day{PeakW: 9000, Sunrise: 6 * time.Hour, Sunset: 20 * time.Hour, CloudsPerHour: 30, CloudDepth: 0.8, BaseLoadW: 350, Spikes: 6, SpikeW: 2200, SpikeOn: 3 * time.Minute}
+	Winter        = Day{PeakW: 5000, Sunrise: 8*time.Hour + 30*time.Minute, Sunset: 16*time.Hour + 30*time.Minute, CloudsPerHour: 2, CloudDepth: 0.5, BaseLoadW: 450, Spikes: 8, SpikeW: 2200, SpikeOn: 3 * time.Minute}
+	EveningSpikes = Day{PeakW: 9000, Sunrise: 5*time.Hour + 30*time.Minute, Sunset: 21 * time.Hour, BaseLoadW: 350, Spikes: 14, SpikeW: 2500, SpikeOn: 6 * time.Minute,
+		SpikesFrom: 16 * time.Hour, SpikesUntil: 21 * time.Hour}
 )
 
 type event struct {
@@ -61,9 +69,13 @@ func NewHouse(d Day, seed uint64) *House {
 			depth: d.CloudDepth * (0.4 + 0.6*rng.Float64()),
 		})
 	}
+	from, span := 6*time.Hour, 16*time.Hour
+	if d.SpikesUntil > d.SpikesFrom {
+		from, span = d.SpikesFrom, d.SpikesUntil-d.SpikesFrom
+	}
 	for range d.Spikes {
 		h.spikes = append(h.spikes, event{
-			start: time.Duration(6*60+rng.IntN(16*60)) * time.Minute,
+			start: from + time.Duration(rng.IntN(int(span/time.Minute)))*time.Minute,
 			hold:  d.SpikeOn,
 			depth: d.SpikeW * (0.6 + 0.4*rng.Float64()),
 		})

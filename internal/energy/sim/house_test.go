@@ -50,3 +50,36 @@ func TestHouseShape(t *testing.T) {
 		t.Fatalf("broken clouds %v vs clear %v", cloudy, clear)
 	}
 }
+
+// The evening profile's loads all come between 16:00 and 21:00 (plus their
+// length), and moving them leaves the sun alone.
+func TestEveningSpikes(t *testing.T) {
+	h := NewHouse(EveningSpikes, 5)
+	day := time.Date(2026, 6, 21, 0, 0, 0, 0, time.UTC)
+	base := EveningSpikes.BaseLoadW * 1.3 // the most hourly drift adds
+	var inside, outside int
+	for m := range 24 * 60 {
+		_, load := h.At(day.Add(time.Duration(m) * time.Minute))
+		if load <= base {
+			continue
+		}
+		at := time.Duration(m) * time.Minute
+		if at >= EveningSpikes.SpikesFrom && at < EveningSpikes.SpikesUntil+EveningSpikes.SpikeOn {
+			inside++
+		} else {
+			outside++
+		}
+	}
+	if inside == 0 || outside != 0 {
+		t.Fatalf("%d spike minutes in the evening, %d outside it", inside, outside)
+	}
+	clear := NewHouse(ClearSummer, 5)
+	for m := 0; m < 24*60; m += 13 {
+		at := day.Add(time.Duration(m) * time.Minute)
+		p1, _ := h.At(at)
+		p2, _ := clear.At(at)
+		if p1 != p2 {
+			t.Fatalf("at %v the evening profile's sun %v differs from the clear day's %v", at, p1, p2)
+		}
+	}
+}

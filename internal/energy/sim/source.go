@@ -15,7 +15,7 @@ import (
 const Name = "simulated"
 
 // Profiles names the standard days.
-var Profiles = map[string]Day{"clear": ClearSummer, "clouds": BrokenClouds, "overcast": Overcast, "winter": Winter}
+var Profiles = map[string]Day{"clear": ClearSummer, "clouds": BrokenClouds, "overcast": Overcast, "winter": Winter, "evening": EveningSpikes}
 
 func init() {
 	energy.RegisterKind(energy.Kind{
@@ -27,7 +27,7 @@ func init() {
 
 // Params configures the simulated site.
 type Params struct {
-	Profile string `json:"profile"` // clear, clouds, overcast or winter (default clouds)
+	Profile string `json:"profile"` // clear, clouds, overcast, winter or evening (default clouds)
 	Seed    uint64 `json:"seed"`
 	// DayStart is the time of day the simulation shows when it starts, e.g.
 	// "10:00", so that a demo has sun at any hour; empty follows the clock.
@@ -86,5 +86,5 @@ func (s *Source) Read(ctx context.Context) (energy.Reading, error) {
 
 // ProfileNames lists the profiles for forms and errors.
 func ProfileNames() string {
-	return strings.Join([]string{"clear", "clouds", "overcast", "winter"}, ", ")
+	return strings.Join([]string{"clear", "clouds", "overcast", "winter", "evening"}, ", ")
 }
