@@ -1,13 +1,12 @@
 package appliance_test
 
 import (
-	"context"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/twcmanager/twcmanager/appliance"
+	"github.com/twcmanager/twcmanager/appliance/appliancetest"
 	"github.com/twcmanager/twcmanager/config"
 	"github.com/twcmanager/twcmanager/internal/vehicle"
 	"github.com/twcmanager/twcmanager/internal/vehicle/tesla"
@@ -27,16 +26,10 @@ func TestCarConnectionEndToEnd(t *testing.T) {
 	s.Policy.Mode = config.ModeNow
 	s.Policy.ChargeNow.Amps = 16
 	s.Policy.Interval = 5 * time.Second
-	a, err := appliance.New(appliance.Config{Demo: true, DataDir: t.TempDir(), Settings: s,
+	a := appliancetest.Run(t, appliance.Config{Demo: true, DataDir: t.TempDir(), Settings: s,
 		Tesla: &appliance.TeslaServers{Client: fake.Client(),
 			Endpoints: tesla.Endpoints{Authorize: fake.AuthorizeURL(), Token: fake.TokenURL(), FleetAPI: fake.URL()}}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	ctx, cancel := context.WithCancel(context.Background())
-	var wg sync.WaitGroup
-	wg.Go(func() { _ = a.Run(ctx) })
-	defer func() { cancel(); wg.Wait() }()
+	ctx := t.Context()
 	w := a.Web()
 
 	s = w.Settings()

@@ -1,20 +1,19 @@
 package api_test
 
 import (
-	"context"
 	"encoding/json"
 	"io"
 	"net/http"
 	"os"
 	"regexp"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	"gopkg.in/yaml.v3"
 
 	"github.com/twcmanager/twcmanager/appliance"
+	"github.com/twcmanager/twcmanager/appliance/appliancetest"
 	"github.com/twcmanager/twcmanager/config"
 	"github.com/twcmanager/twcmanager/internal/api"
 	"github.com/twcmanager/twcmanager/internal/secret"
@@ -30,14 +29,7 @@ type env struct {
 
 func start(t *testing.T) *env {
 	t.Helper()
-	a, err := appliance.New(appliance.Config{Demo: true, DataDir: t.TempDir(), Settings: appliance.DemoSettings(), Listen: "127.0.0.1:0"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	ctx, cancel := context.WithCancel(context.Background())
-	var wg sync.WaitGroup
-	wg.Go(func() { _ = a.Run(ctx) })
-	t.Cleanup(func() { cancel(); wg.Wait() })
+	a := appliancetest.Demo(t, true)
 	e := &env{a: a, b: a.API()}
 	eventually(t, "web address", func() bool { return a.ListenAddr() != "" })
 	e.url = "http://" + a.ListenAddr()

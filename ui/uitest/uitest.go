@@ -5,7 +5,6 @@
 package uitest
 
 import (
-	"context"
 	"io"
 	"net/http"
 	"net/http/cookiejar"
@@ -13,11 +12,11 @@ import (
 	"net/url"
 	"regexp"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/twcmanager/twcmanager/appliance"
+	"github.com/twcmanager/twcmanager/appliance/appliancetest"
 	"github.com/twcmanager/twcmanager/ui"
 	"github.com/twcmanager/twcmanager/ui/web"
 )
@@ -37,16 +36,10 @@ type Env struct {
 // kept (no password) unless the test calls Setup.
 func Start(t testing.TB, features ...ui.Feature) *Env {
 	t.Helper()
-	a, err := appliance.New(appliance.Config{Demo: true, DataDir: t.TempDir(), Settings: appliance.DemoSettings()})
-	if err != nil {
-		t.Fatal(err)
-	}
-	ctx, cancel := context.WithCancel(context.Background())
-	var wg sync.WaitGroup
-	wg.Go(func() { _ = a.Run(ctx) })
+	a := appliancetest.Demo(t, false)
 	h := ui.New(a.Web(), ui.Options{Features: features, PublicPaths: ui.PublicPaths})
 	srv := httptest.NewServer(h)
-	t.Cleanup(func() { srv.Close(); cancel(); wg.Wait() })
+	t.Cleanup(srv.Close) // before the appliance stops: cleanups run last first
 	jar, _ := cookiejar.New(nil)
 	e := &Env{App: a, Server: srv, Client: &http.Client{Jar: jar, Timeout: 20 * time.Second,
 		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}}

@@ -1,17 +1,16 @@
 package compat_test
 
 import (
-	"context"
 	"encoding/json"
 	"io"
 	"net/http"
 	"strconv"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/twcmanager/twcmanager/appliance"
+	"github.com/twcmanager/twcmanager/appliance/appliancetest"
 	"github.com/twcmanager/twcmanager/config"
 	"github.com/twcmanager/twcmanager/internal/api"
 	"github.com/twcmanager/twcmanager/internal/twc"
@@ -31,14 +30,7 @@ type env struct {
 // are linked and have reported their meters.
 func start(t *testing.T) *env {
 	t.Helper()
-	a, err := appliance.New(appliance.Config{Demo: true, DataDir: t.TempDir(), Settings: appliance.DemoSettings(), CompatListen: "127.0.0.1:0"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	ctx, cancel := context.WithCancel(context.Background())
-	var wg sync.WaitGroup
-	wg.Go(func() { _ = a.Run(ctx) })
-	t.Cleanup(func() { cancel(); wg.Wait() })
+	a := appliancetest.Run(t, appliance.Config{Demo: true, DataDir: t.TempDir(), Settings: appliance.DemoSettings(), CompatListen: "127.0.0.1:0"})
 	e := &env{a: a, b: a.API()}
 	eventually(t, "the compat API listening", func() bool { return a.CompatAddr() != "" })
 	e.url = "http://" + a.CompatAddr()
