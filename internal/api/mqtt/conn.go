@@ -14,6 +14,8 @@ import (
 
 	"github.com/eclipse/paho.golang/autopaho"
 	"github.com/eclipse/paho.golang/paho"
+
+	"github.com/twcmanager/twcmanager/internal/mqttconn"
 )
 
 // The connection is kept up by paho's connection manager, autopaho: it
@@ -168,10 +170,10 @@ func (ss *session) config() autopaho.ClientConfig {
 			ClientID:          ss.s.clientID,
 			OnPublishReceived: []func(paho.PublishReceived) (bool, error){ss.received},
 			OnClientError: func(err error) {
-				ss.lost(fmt.Sprintf("The connection to the MQTT broker at %s was lost (%v); reconnecting.", ss.t.display(), netError(err)))
+				ss.lost(fmt.Sprintf("The connection to the MQTT broker at %s was lost (%v); reconnecting.", ss.t.display(), mqttconn.NetError(err)))
 			},
 			OnServerDisconnect: func(d *paho.Disconnect) {
-				ss.lost(fmt.Sprintf("The MQTT broker at %s closed the connection (%s); reconnecting.", ss.t.display(), reason(d.ReasonCode)))
+				ss.lost(fmt.Sprintf("The MQTT broker at %s closed the connection (%s); reconnecting.", ss.t.display(), mqttconn.Reason(d.ReasonCode)))
 			},
 		},
 	}
@@ -240,9 +242,9 @@ func connectProblem(broker string, secure bool, err error) string {
 	var recordHeader tls.RecordHeaderError
 	switch {
 	case errors.As(err, &ce) && (ce.ReasonCode == 0x86 || ce.ReasonCode == 0x87): // mosquitto answers a wrong password with 0x87
-		return fmt.Sprintf("The MQTT broker at %s refused the login (%s); check the username and password in the MQTT settings.", broker, reason(ce.ReasonCode))
+		return fmt.Sprintf("The MQTT broker at %s refused the login (%s); check the username and password in the MQTT settings.", broker, mqttconn.Reason(ce.ReasonCode))
 	case errors.As(err, &ce) && ce.ReasonCode >= 0x80:
-		return fmt.Sprintf("The MQTT broker at %s refused the connection (%s); check the broker's log.", broker, reason(ce.ReasonCode))
+		return fmt.Sprintf("The MQTT broker at %s refused the connection (%s); check the broker's log.", broker, mqttconn.Reason(ce.ReasonCode))
 	case errors.As(err, &unknownCA), errors.As(err, &invalid):
 		return fmt.Sprintf("The MQTT broker at %s has a certificate the appliance does not trust (%v); paste the broker's CA certificate into the MQTT settings, or allow insecure TLS.", broker, innermost(err))
 	case errors.As(err, &hostname):
@@ -251,9 +253,9 @@ func connectProblem(broker string, secure bool, err error) string {
 		return fmt.Sprintf("The MQTT broker at %s does not speak TLS on that port; use mqtt:// and its plain port (usually 1883), or the broker's TLS port (usually 8883).", broker)
 	case secure && !dialFailed(err):
 		// A plain broker drops a TLS greeting without a word.
-		return fmt.Sprintf("The MQTT broker at %s dropped the connection while it was being set up (%v); it may not speak TLS on that port: use mqtt:// and its plain port (usually 1883), or the broker's TLS port (usually 8883).", broker, netError(innermost(err)))
+		return fmt.Sprintf("The MQTT broker at %s dropped the connection while it was being set up (%v); it may not speak TLS on that port: use mqtt:// and its plain port (usually 1883), or the broker's TLS port (usually 8883).", broker, mqttconn.NetError(innermost(err)))
 	}
-	return fmt.Sprintf("Cannot reach the MQTT broker at %s (%v); check that it is running and that the address in the MQTT settings is right.", broker, netError(innermost(err)))
+	return fmt.Sprintf("Cannot reach the MQTT broker at %s (%v); check that it is running and that the address in the MQTT settings is right.", broker, mqttconn.NetError(innermost(err)))
 }
 
 // dialFailed reports whether err is a failure to open the TCP connection
@@ -275,47 +277,4 @@ func innermost(err error) error {
 		return u
 	}
 	return err
-}
-
-// netError words network failures for people: the dial's own address is
-// dropped because the sentence names the broker.
-func netError(err error) error {
-	var op *net.OpError
-	switch {
-	case errors.Is(err, context.DeadlineExceeded):
-		return errors.New("no answer in time")
-	case errors.As(err, &op) && op.Err != nil:
-		return op.Err
-	}
-	return err
-}
-
-// reasons are the MQTT 5 reason codes a user can act on.
-var reasons = map[byte]string{
-	0x80: "unspecified error",
-	0x81: "malformed packet",
-	0x82: "protocol error",
-	0x84: "unsupported protocol version",
-	0x85: "client identifier not accepted",
-	0x86: "bad user name or password",
-	0x87: "not authorized",
-	0x88: "server unavailable",
-	0x89: "server busy",
-	0x8A: "banned",
-	0x8B: "server shutting down",
-	0x8D: "keep-alive timeout",
-	0x8E: "another client connected with the same client identifier",
-	0x90: "topic name invalid",
-	0x95: "message too large",
-	0x97: "quota exceeded",
-	0x9C: "use another server",
-	0x9D: "server moved",
-	0x9F: "connection rate exceeded",
-}
-
-func reason(code byte) string {
-	if r, ok := reasons[code]; ok {
-		return fmt.Sprintf("%s, reason code 0x%02X", r, code)
-	}
-	return fmt.Sprintf("reason code 0x%02X", code)
 }

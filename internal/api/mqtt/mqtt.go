@@ -16,11 +16,11 @@ import (
 	"fmt"
 	"log/slog"
 	"math"
-	mathrand "math/rand/v2"
 	"sync"
 	"time"
 
 	"github.com/twcmanager/twcmanager/internal/api"
+	"github.com/twcmanager/twcmanager/internal/mqttconn"
 )
 
 // Config configures the service. Zero durations take the defaults; tests
@@ -71,18 +71,8 @@ func (c *Config) fill() {
 	fill(&c.MinGap, defaultMinGap)
 	fill(&c.Refresh, defaultRefresh)
 	if c.Backoff == nil {
-		c.Backoff = backoff
+		c.Backoff = mqttconn.Backoff
 	}
-}
-
-// backoff is quick after a broker restart and at most a minute while it
-// stays away, with jitter so that many appliances do not return in step.
-func backoff(n int) time.Duration {
-	if n <= 0 {
-		return 0
-	}
-	d := min(500*time.Millisecond<<min(n-1, 7), time.Minute)
-	return d/2 + mathrand.N(d/2+1)
 }
 
 // Service is the MQTT connection, following the settings.

@@ -8,6 +8,8 @@ import (
 
 	"github.com/eclipse/paho.golang/autopaho"
 	"github.com/eclipse/paho.golang/paho"
+
+	"github.com/twcmanager/twcmanager/internal/mqttconn"
 )
 
 // publishTimeout bounds one publication; a broker that takes longer is
@@ -127,11 +129,11 @@ func (ss *session) subscribe(ctx context.Context) {
 	if err == nil || errors.Is(err, autopaho.ConnectionDownError) {
 		return // down again already: the next connection subscribes
 	}
-	p := fmt.Sprintf("The MQTT broker at %s did not accept the subscription to %s/control/# (%v); control messages will not arrive until the broker allows it.", ss.t.display(), ss.t.prefix, netError(err))
+	p := fmt.Sprintf("The MQTT broker at %s did not accept the subscription to %s/control/# (%v); control messages will not arrive until the broker allows it.", ss.t.display(), ss.t.prefix, mqttconn.NetError(err))
 	if sa != nil {
 		for i, code := range sa.Reasons {
 			if code >= 0x80 && i < len(subs) {
-				p = fmt.Sprintf("The MQTT broker at %s refused the subscription to %s (%s); allow this user to subscribe to it in the broker's access list.", ss.t.display(), subs[i].Topic, reason(code))
+				p = fmt.Sprintf("The MQTT broker at %s refused the subscription to %s (%s); allow this user to subscribe to it in the broker's access list.", ss.t.display(), subs[i].Topic, mqttconn.Reason(code))
 				break
 			}
 		}
@@ -176,7 +178,7 @@ func (ss *session) publish(ctx context.Context, topic, payload string, retain bo
 	_, err := ss.cm.Publish(ctx, &paho.Publish{Topic: topic, Payload: []byte(payload), QoS: 1, Retain: retain})
 	if err != nil {
 		if !errors.Is(err, autopaho.ConnectionDownError) && ctx.Err() == nil {
-			ss.s.log.Warn("mqtt: publish failed", "topic", topic, "err", netError(err))
+			ss.s.log.Warn("mqtt: publish failed", "topic", topic, "err", mqttconn.NetError(err))
 		}
 		return err
 	}

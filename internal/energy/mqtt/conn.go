@@ -5,13 +5,13 @@ import (
 	"crypto/tls"
 	"errors"
 	"fmt"
-	"math/rand/v2"
-	"net"
 	"net/url"
 	"time"
 
 	"github.com/eclipse/paho.golang/autopaho"
 	"github.com/eclipse/paho.golang/paho"
+
+	"github.com/twcmanager/twcmanager/internal/mqttconn"
 )
 
 // The connection is kept up by paho's own connection manager, autopaho: it
@@ -27,17 +27,6 @@ const (
 	// stable is how long a connection must hold for the backoff to reset.
 	stable = time.Minute
 )
-
-// backoff is the wait before reconnect attempt n (0 for the first): quick
-// after a broker restart, at most a minute while it stays away, with jitter
-// so that many appliances do not return in step.
-func backoff(n int) time.Duration {
-	if n <= 0 {
-		return 0
-	}
-	d := min(500*time.Millisecond<<min(n-1, 7), time.Minute)
-	return d/2 + rand.N(d/2+1)
-}
 
 // run keeps one connection up until ctx ends.
 func (s *Source) run(ctx context.Context, gen uint64) {
@@ -124,9 +113,9 @@ func (s *Source) config(ctx context.Context, gen uint64) autopaho.ClientConfig {
 				s.receive(pr.Packet.Topic, pr.Packet.Payload)
 				return true, nil
 			}},
-			OnClientError: func(err error) { s.lost(gen, fmt.Errorf("connection lost: %w", netError(err))) },
+			OnClientError: func(err error) { s.lost(gen, fmt.Errorf("connection lost: %w", mqttconn.NetError(err))) },
 			OnServerDisconnect: func(d *paho.Disconnect) {
-				s.lost(gen, fmt.Errorf("the broker closed the connection: %s", reason(d.ReasonCode)))
+				s.lost(gen, fmt.Errorf("the broker closed the connection: %s", mqttconn.Reason(d.ReasonCode)))
 			},
 		},
 	}
@@ -144,11 +133,11 @@ func (s *Source) subscribe(ctx context.Context, cm *autopaho.ConnectionManager, 
 	}
 	sa, err := cm.Subscribe(ctx, &paho.Subscribe{Subscriptions: subs})
 	if err != nil {
-		err = fmt.Errorf("subscribing: %w", netError(err))
+		err = fmt.Errorf("subscribing: %w", mqttconn.NetError(err))
 		if sa != nil {
 			for i, code := range sa.Reasons {
 				if code >= 0x80 && i < len(s.filters) {
-					err = fmt.Errorf("the broker refused to subscribe to topic %s: %s", s.filters[i], reason(code))
+					err = fmt.Errorf("the broker refused to subscribe to topic %s: %s", s.filters[i], mqttconn.Reason(code))
 					break
 				}
 			}
@@ -254,56 +243,13 @@ func connectError(err error) error {
 	switch {
 	case errors.As(err, &ce) && ce.ReasonCode >= 0x80:
 		if ce.ReasonCode == 0x86 || ce.ReasonCode == 0x87 { // mosquitto answers a wrong password with 0x87
-			return fmt.Errorf("the broker refused the login: %s; check username and password", reason(ce.ReasonCode))
+			return fmt.Errorf("the broker refused the login: %s; check username and password", mqttconn.Reason(ce.ReasonCode))
 		}
-		return fmt.Errorf("the broker refused the connection: %s", reason(ce.ReasonCode))
+		return fmt.Errorf("the broker refused the connection: %s", mqttconn.Reason(ce.ReasonCode))
 	case ce != nil:
 		err = ce.Err
 	case errors.Unwrap(err) != nil:
 		err = errors.Unwrap(err) // drop autopaho's "failed to connect to <url>": the message names the broker
 	}
-	return netError(err)
-}
-
-// netError words network failures for people: the dial's own address is
-// dropped because the message already names the broker.
-func netError(err error) error {
-	var op *net.OpError
-	switch {
-	case errors.Is(err, context.DeadlineExceeded):
-		return errors.New("no answer in time")
-	case errors.As(err, &op) && op.Err != nil:
-		return op.Err
-	}
-	return err
-}
-
-// reasons are the MQTT 5 reason codes a user can act on.
-var reasons = map[byte]string{
-	0x80: "unspecified error",
-	0x81: "malformed packet",
-	0x82: "protocol error",
-	0x84: "unsupported protocol version",
-	0x85: "client_id not accepted",
-	0x86: "bad user name or password",
-	0x87: "not authorized",
-	0x88: "server unavailable",
-	0x89: "server busy",
-	0x8A: "banned",
-	0x8B: "server shutting down",
-	0x8D: "keep-alive timeout",
-	0x8E: "another client connected with the same client_id",
-	0x8F: "topic filter not accepted",
-	0x95: "message too large",
-	0x97: "quota exceeded",
-	0x9C: "use another server",
-	0x9D: "server moved",
-	0x9F: "connection rate exceeded",
-}
-
-func reason(code byte) string {
-	if r, ok := reasons[code]; ok {
-		return fmt.Sprintf("%s (reason code 0x%02X)", r, code)
-	}
-	return fmt.Sprintf("reason code 0x%02X", code)
+	return mqttconn.NetError(err)
 }

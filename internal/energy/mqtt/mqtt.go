@@ -20,6 +20,7 @@ import (
 	"time"
 
 	"github.com/twcmanager/twcmanager/internal/energy"
+	"github.com/twcmanager/twcmanager/internal/mqttconn"
 	"github.com/twcmanager/twcmanager/internal/secret"
 )
 
@@ -100,7 +101,7 @@ func New(p Params) (*Source, error) {
 	s := &Source{
 		broker: p.Broker, addr: addr, useTLS: useTLS,
 		clientID: p.ClientID, username: p.Username, password: p.Password,
-		values: vs, maxAge: defaultMaxAge, idle: idleAfter, backoff: backoff,
+		values: vs, maxAge: defaultMaxAge, idle: idleAfter, backoff: mqttconn.Backoff,
 		changed: make(chan struct{}),
 	}
 	if s.clientID == "" {
