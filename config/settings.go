@@ -274,6 +274,24 @@ type Schedule struct {
 	BatteryKWh float64 `json:"battery_kwh,omitempty"`
 }
 
+// AfterNow is the mode Charge Now returns to when it ends: Then, or Solar
+// when Then is not set.
+func (p Policy) AfterNow() Mode {
+	if p.ChargeNow.Then == "" || p.ChargeNow.Then == ModeNow {
+		return ModeSolar
+	}
+	return p.ChargeNow.Then
+}
+
+// ActiveMode is the mode in force at now: a Charge Now whose end has passed
+// counts as the mode it returns to.
+func (p Policy) ActiveMode(now time.Time) Mode {
+	if p.Mode == ModeNow && !p.ChargeNow.Until.IsZero() && !now.Before(p.ChargeNow.Until) {
+		return p.AfterNow()
+	}
+	return p.Mode
+}
+
 // NonScheduledAction is what Schedule mode does outside the window.
 type NonScheduledAction string
 

@@ -2,6 +2,7 @@ package config
 
 import (
 	"testing"
+	"time"
 
 	"github.com/twcmanager/twcmanager/internal/twc"
 	"github.com/twcmanager/twcmanager/internal/units"
@@ -95,5 +96,26 @@ func TestDefaultsWiring(t *testing.T) {
 	}
 	if got := w.ChargerMin(0x1234); got != 6 {
 		t.Errorf("default charger min = %v, want 6", got)
+	}
+}
+
+// Charge Now with an end counts as the mode it interrupted once the end has
+// passed; without Then, that is Solar.
+func TestActiveMode(t *testing.T) {
+	end := time.Date(2026, 11, 21, 18, 0, 0, 0, time.UTC)
+	p := Policy{Mode: ModeNow, ChargeNow: ChargeNow{Until: end, Then: ModeMinSolar}}
+	if m := p.ActiveMode(end.Add(-time.Second)); m != ModeNow {
+		t.Errorf("before the end: %s", m)
+	}
+	if m := p.ActiveMode(end); m != ModeMinSolar {
+		t.Errorf("at the end: %s", m)
+	}
+	p.ChargeNow.Then = ""
+	if m := p.ActiveMode(end); m != ModeSolar || p.AfterNow() != ModeSolar {
+		t.Errorf("without Then: %s", m)
+	}
+	p.ChargeNow.Until = time.Time{}
+	if m := p.ActiveMode(end.Add(time.Hour)); m != ModeNow {
+		t.Errorf("without an end: %s", m)
 	}
 }

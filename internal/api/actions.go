@@ -47,26 +47,9 @@ func CancelChargeNow(b Backend) error {
 	if s.Policy.Mode != config.ModeNow {
 		return nil
 	}
-	s.Policy.Mode = AfterNow(s.Policy)
+	s.Policy.Mode = s.Policy.AfterNow()
 	s.Policy.ChargeNow.Until = time.Time{}
 	return b.SetSettings(s)
-}
-
-// AfterNow is the mode Charge Now returns to.
-func AfterNow(p config.Policy) config.Mode {
-	if p.ChargeNow.Then == "" || p.ChargeNow.Then == config.ModeNow {
-		return config.ModeSolar
-	}
-	return p.ChargeNow.Then
-}
-
-// ActiveMode is the mode the policy follows at now: a Charge Now whose end
-// has passed counts as the mode it returns to.
-func ActiveMode(p config.Policy, now time.Time) config.Mode {
-	if p.Mode == config.ModeNow && !p.ChargeNow.Until.IsZero() && !now.Before(p.ChargeNow.Until) {
-		return AfterNow(p)
-	}
-	return p.Mode
 }
 
 // SetMode switches to mode m. Switching to Now keeps the Now current and

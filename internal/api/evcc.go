@@ -26,7 +26,7 @@ type EVCC struct {
 func evccState(b Backend) EVCC {
 	s := b.Settings()
 	snap := b.Snapshot()
-	out := EVCC{Status: "A", Enabled: ActiveMode(s.Policy, b.Now()) == config.ModeNow, MaxCurrent: float64(s.Policy.ChargeNow.Amps)}
+	out := EVCC{Status: "A", Enabled: s.Policy.ActiveMode(b.Now()) == config.ModeNow, MaxCurrent: float64(s.Policy.ChargeNow.Amps)}
 	for i, c := range policy.FromSnapshot(snap) {
 		switch {
 		case c.Actual >= 1 || snap.Chargers[i].Charging:

@@ -279,8 +279,8 @@ type ChargeNowJ struct {
 
 func modeOf(b Backend) Mode {
 	p := b.Settings().Policy
-	m := Mode{Mode: string(p.Mode), Active: string(ActiveMode(p, b.Now())),
-		ChargeNow: ChargeNowJ{Amps: float64(p.ChargeNow.Amps), Then: string(AfterNow(p))}}
+	m := Mode{Mode: string(p.Mode), Active: string(p.ActiveMode(b.Now())),
+		ChargeNow: ChargeNowJ{Amps: float64(p.ChargeNow.Amps), Then: string(p.AfterNow())}}
 	if !p.ChargeNow.Until.IsZero() {
 		u := p.ChargeNow.Until
 		m.ChargeNow.Until = &u

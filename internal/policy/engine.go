@@ -67,11 +67,7 @@ func (e *Engine) Decide(in Inputs) Decision {
 	p := s.Policy
 	d := Decision{At: now, Mode: p.Mode, SharedLimit: s.Wiring.Shared.Continuous(),
 		Energy: in.Energy, Chargers: slices.Clone(in.Chargers)}
-	if d.Mode == config.ModeNow && !p.ChargeNow.Until.IsZero() && !now.Before(p.ChargeNow.Until) {
-		d.Mode = p.ChargeNow.Then
-		if d.Mode == "" || d.Mode == config.ModeNow {
-			d.Mode = config.ModeSolar
-		}
+	if d.Mode = p.ActiveMode(now); d.Mode != p.Mode {
 		d.Notes = append(d.Notes, fmt.Sprintf("charge now ended at %s; back to %s", p.ChargeNow.Until.Format("15:04"), d.Mode))
 	}
 	reading, notes := in.Energy.check(now, p.Surplus.Freshness)

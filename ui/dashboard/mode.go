@@ -92,26 +92,9 @@ type modeForm struct {
 	Mode, Amps, Duration string
 }
 
-// effectiveMode is the mode the policy follows now: a Now with an end
-// returns to its previous mode when the end has passed.
-func effectiveMode(p config.Policy, now time.Time) config.Mode {
-	if p.Mode == config.ModeNow && !p.ChargeNow.Until.IsZero() && !now.Before(p.ChargeNow.Until) {
-		return thenMode(p)
-	}
-	return p.Mode
-}
-
-// thenMode is the mode Now returns to, as the policy engine picks it.
-func thenMode(p config.Policy) config.Mode {
-	if p.ChargeNow.Then == "" || p.ChargeNow.Then == config.ModeNow {
-		return config.ModeSolar
-	}
-	return p.ChargeNow.Then
-}
-
 func modeSentence(s config.Settings, now time.Time) string {
 	p := s.Policy
-	eff := effectiveMode(p, now)
+	eff := p.ActiveMode(now)
 	prefix := ""
 	if eff != p.Mode {
 		prefix = fmt.Sprintf("Now ended at %s. ", clock(p.ChargeNow.Until))
@@ -124,7 +107,7 @@ func modeSentence(s config.Settings, now time.Time) string {
 			return fmt.Sprintf("Now: charging at %g A until you change the mode.", float64(p.ChargeNow.Amps))
 		}
 		return fmt.Sprintf("Now: charging at %g A until %s, then %s.", float64(p.ChargeNow.Amps),
-			clock(p.ChargeNow.Until), modeLabel(thenMode(p)))
+			clock(p.ChargeNow.Until), modeLabel(p.AfterNow()))
 	case config.ModeMinSolar:
 		return prefix + fmt.Sprintf("Min+Solar: always at least %g A, more when the sun makes more.", float64(s.Wiring.MinAmps))
 	case config.ModeSolar:
@@ -160,7 +143,7 @@ func scheduleWords(p config.Policy) string {
 // newModeView shows the settings in force; f, when not nil, is what the
 // user typed and is kept.
 func newModeView(ss *web.Session, s config.Settings, now time.Time, f *modeForm, errs modeErrors) modeView {
-	eff := effectiveMode(s.Policy, now)
+	eff := s.Policy.ActiveMode(now)
 	v := modeView{Admin: ss.Admin(), Session: ss, Sentence: modeSentence(s, now), Errors: errs}
 	for _, l := range modeLabels {
 		v.Buttons = append(v.Buttons, modeButton{Value: string(l.Mode), Label: l.Label, Hint: l.Hint, Pressed: l.Mode == eff})
@@ -190,7 +173,7 @@ func apply(s *config.Settings, f modeForm, now time.Time) modeErrors {
 		return errs
 	}
 	p := &s.Policy
-	prev := effectiveMode(*p, now)
+	prev := p.ActiveMode(now)
 	if m != config.ModeNow {
 		p.Mode, p.ChargeNow.Until, p.ChargeNow.Then = m, time.Time{}, ""
 		return errs

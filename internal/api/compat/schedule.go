@@ -150,7 +150,7 @@ func dayKeys() string {
 // returns to.
 func baseMode(p config.Policy) config.Mode {
 	if p.Mode == config.ModeNow {
-		return api.AfterNow(p)
+		return p.AfterNow()
 	}
 	return p.Mode
 }

@@ -50,7 +50,7 @@ func (s *server) getStatus(w http.ResponseWriter, _ *http.Request) {
 
 	p := set.Policy
 	now := s.b.Now()
-	if api.ActiveMode(p, now) == config.ModeNow {
+	if p.ActiveMode(now) == config.ModeNow {
 		data["chargeNowAmps"] = float64(p.ChargeNow.Amps)
 		if !p.ChargeNow.Until.IsZero() {
 			data["chargeNowTimeEnd"] = p.ChargeNow.Until.Unix()
@@ -96,7 +96,7 @@ func scheduleStatus(p config.Policy) map[string]any {
 	sc := p.Schedule
 	base := p.Mode
 	if base == config.ModeNow {
-		base = api.AfterNow(p)
+		base = p.AfterNow()
 	}
 	enabled := base == config.ModeSchedule && sc.Amps > 0
 	var startHour, endHour any = -1, -1

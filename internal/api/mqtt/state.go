@@ -5,7 +5,6 @@ import (
 	"strings"
 
 	"github.com/twcmanager/twcmanager/config"
-	"github.com/twcmanager/twcmanager/internal/api"
 	"github.com/twcmanager/twcmanager/internal/policy"
 	"github.com/twcmanager/twcmanager/internal/units"
 )
@@ -72,7 +71,7 @@ func (s *Service) state(prefix string) []item {
 			add("all/currentPolicy", name, steady)
 		}
 	}
-	add("all/mode", string(api.ActiveMode(set.Policy, s.b.Now())), steady)
+	add("all/mode", string(set.Policy.ActiveMode(s.b.Now())), steady)
 	add("config/minAmpsPerTWC", number(float64(set.Wiring.MinAmps)), steady)
 	add("config/chargeNowAmps", number(float64(set.Policy.ChargeNow.Amps)), steady)
 	return out
