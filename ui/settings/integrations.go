@@ -6,10 +6,12 @@ import (
 	"strings"
 
 	"github.com/twcmanager/twcmanager/config"
-	"github.com/twcmanager/twcmanager/internal/secret"
 	"github.com/twcmanager/twcmanager/ui/setup"
 	"github.com/twcmanager/twcmanager/ui/web"
 )
+
+// mqttSecrets is the MQTT password field and where the password is kept.
+var mqttSecrets = setup.SecretFields{"mqtt.password": config.MQTTPasswordSecret}
 
 // integrationsView is the Integrations page: who may control charging
 // through the APIs, the API token, and the MQTT connection.
@@ -43,9 +45,7 @@ func (u *ui) integrationsForm(r *http.Request) *setup.Form {
 	f.SetBool("mqtt.enabled", m.Enabled)
 	f.Set("mqtt.broker", m.Broker)
 	f.Set("mqtt.username", m.Username)
-	if pw, err := u.d.App.Secret(config.MQTTPasswordSecret); err == nil && pw.IsSet() {
-		f.Set("mqtt.password", secret.Mask)
-	}
+	mqttSecrets.Show(u.d.App, f)
 	f.SetBool("mqtt.tls", m.TLS)
 	f.Set("mqtt.ca_cert", m.CACert)
 	f.SetBool("mqtt.insecure", m.Insecure)
@@ -80,23 +80,16 @@ func (u *ui) integrationsPost(w http.ResponseWriter, r *http.Request) {
 	// The password is a secret: the form shows the mask for a stored one,
 	// and only a changed field replaces it. Nothing is saved unless the
 	// settings are valid too.
-	pw := f.Values.Get("mqtt.password")
-	f.Handles("mqtt.password")
+	posted := mqttSecrets.Take(f)
 	if !setup.Save(u.d.App, f, s, nil) {
-		// A password typed is not sent back in the page.
-		f.Set("mqtt.password", "")
-		if old, err := u.d.App.Secret(config.MQTTPasswordSecret); err == nil && old.IsSet() {
-			f.Set("mqtt.password", secret.Mask)
-		}
+		mqttSecrets.Show(u.d.App, f) // what was typed is not sent back
 		web.Render(w, r, http.StatusUnprocessableEntity, integrationsPage(info(r, "integrations"), u.integrationsView(r, f)))
 		return
 	}
-	if pw != secret.Mask {
-		if err := u.d.App.SetSecret(config.MQTTPasswordSecret, secret.New(pw)); err != nil {
-			f.Problem = "The settings were saved, but the MQTT password could not be: " + err.Error()
-			web.Render(w, r, http.StatusInternalServerError, integrationsPage(info(r, "integrations"), u.integrationsView(r, f)))
-			return
-		}
+	if err := mqttSecrets.Save(u.d.App, posted); err != nil {
+		f.Problem = "The settings were saved, but the MQTT password could not be: " + err.Error()
+		web.Render(w, r, http.StatusInternalServerError, integrationsPage(info(r, "integrations"), u.integrationsView(r, f)))
+		return
 	}
 	saved(w, r, "integrations")
 }

@@ -4,7 +4,6 @@ import (
 	"net/http"
 
 	"github.com/twcmanager/twcmanager/config"
-	"github.com/twcmanager/twcmanager/internal/secret"
 	"github.com/twcmanager/twcmanager/ui/web"
 )
 
@@ -23,7 +22,7 @@ type CarView struct {
 }
 
 // carSecrets are the secret fields of the car form and where they are kept.
-var carSecrets = map[string]string{
+var carSecrets = SecretFields{
 	"vehicle.client_secret": config.TeslaClientSecret,
 	"vehicle.proxy_token":   config.TeslaProxyToken,
 }
@@ -62,11 +61,7 @@ func NewCarView(app web.App, base string) CarView {
 	f.SetSeconds("vehicle.cache_for", v.CacheFor, false)
 	f.SetBool("vehicle.respect_schedule", v.RespectSchedule)
 	f.Set("policy.stop_method", string(s.Policy.StopMethod))
-	for field, name := range carSecrets {
-		if sec, err := app.Secret(name); err == nil && sec.IsSet() {
-			f.Set(field, secret.Mask)
-		}
-	}
+	carSecrets.Show(app, f)
 	return CarView{Form: f, Car: app.Car(), Base: base, Stops: CarStopMethods(s.Policy.StopMethod, v.Connection)}
 }
 
@@ -104,32 +99,17 @@ func CarPost(app web.App, r *http.Request, base string) (CarView, bool) {
 	if f.Values.Has("policy.stop_method") {
 		s.Policy.StopMethod = config.StopMethod(f.Choice("policy.stop_method"))
 	}
-	posted := map[string]string{}
-	for field := range carSecrets {
-		posted[field] = f.Values.Get(field)
-		f.Handles(field)
-	}
+	posted := carSecrets.Take(f)
 	view := CarView{Form: f, Base: base, Stops: CarStopMethods(s.Policy.StopMethod, v.Connection)}
 	if !Save(app, f, s, nil) {
-		// A secret typed is not sent back in the page: the field shows the
-		// stored one's mask, or nothing.
-		for field, name := range carSecrets {
-			f.Set(field, "")
-			if sec, err := app.Secret(name); err == nil && sec.IsSet() {
-				f.Set(field, secret.Mask)
-			}
-		}
+		carSecrets.Show(app, f) // what was typed is not sent back
 		view.Car = app.Car()
 		return view, false
 	}
-	for field, name := range carSecrets {
-		if pw := posted[field]; pw != secret.Mask {
-			if err := app.SetSecret(name, secret.New(pw)); err != nil {
-				f.Problem = "The settings were saved, but a secret could not be: " + err.Error()
-				view.Car = app.Car()
-				return view, false
-			}
-		}
+	if err := carSecrets.Save(app, posted); err != nil {
+		f.Problem = "The settings were saved, but a secret could not be: " + err.Error()
+		view.Car = app.Car()
+		return view, false
 	}
 	view.Car = app.Car()
 	return view, true
