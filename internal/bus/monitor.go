@@ -123,11 +123,8 @@ func noMasterSentence(d time.Duration) string {
 
 // overhear handles one verified body in monitor mode. Nothing is answered.
 func (m *Master) overhear(now time.Time, body []byte) {
-	msg, err := twc.Parse(body)
-	if err != nil {
-		m.counters.Malformed++
-		m.dirty = true
-		m.log.Debug("bus: malformed frame", "err", err, "body", body)
+	msg, ok := m.parse(body)
+	if !ok {
 		return
 	}
 	switch msg := msg.(type) {

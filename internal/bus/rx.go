@@ -17,11 +17,8 @@ func (m *Master) frame(now time.Time, body []byte) {
 		m.slaveHeartbeat(now, hb)
 		return
 	}
-	msg, err := twc.Parse(body)
-	if err != nil {
-		m.counters.Malformed++
-		m.dirty = true
-		m.log.Debug("bus: malformed frame", "err", err, "body", body)
+	msg, ok := m.parse(body)
+	if !ok {
 		return
 	}
 	switch msg := msg.(type) {
@@ -40,6 +37,19 @@ func (m *Master) frame(now time.Time, body []byte) {
 	default:
 		m.reply(now, msg)
 	}
+}
+
+// parse decodes a verified body; one of a known code with a bad layout is
+// counted and dropped.
+func (m *Master) parse(body []byte) (twc.Message, bool) {
+	msg, err := twc.Parse(body)
+	if err != nil {
+		m.counters.Malformed++
+		m.dirty = true
+		m.log.Debug("bus: malformed frame", "err", err, "body", body)
+		return nil, false
+	}
+	return msg, true
 }
 
 func (m *Master) unknownCode(msg twc.Unknown, body []byte) {
