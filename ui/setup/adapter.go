@@ -76,11 +76,17 @@ var SearchTime = 12 * time.Second
 func LookForChargers(ctx context.Context, app web.App) *ChargerSearch {
 	start := time.Now()
 	deadline := start.Add(SearchTime)
-	const settle = 3 * time.Second
 	n, changed := -1, start
 	var snap bus.Snapshot
 	for {
 		snap = app.Snapshot()
+		// Chargers answer our link-ready within a second or two; in monitor
+		// mode they are only heard, as each re-links to the master charger
+		// and is given its heartbeat, which takes longer after a switch.
+		settle := 3 * time.Second
+		if snap.Monitor {
+			settle = 6 * time.Second
+		}
 		now := time.Now()
 		if len(snap.Chargers) != n {
 			n, changed = len(snap.Chargers), now
